@@ -1,0 +1,33 @@
+using Switchboard.Sdk;
+
+namespace Switchboard.Plugins.Ttl;
+
+/// <summary>Thesis listing 1: decrement the IPv4 TTL and drop packets whose TTL reaches zero.</summary>
+[NetworkFunction("ttl", Description = "Decrement IPv4 TTL (checksum updated), drop at zero")]
+public sealed class TtlNf : INetworkFunction
+{
+    public Pipe Build(Pipe input, NfContext context) => input
+        .Parse<Ethernet>()
+        .Parse<Ipv4>()
+        .Transform<DecrementTtl>()
+        .Filter<TtlAlive>()
+        .Deparse()
+        .Deparse();
+
+    private struct DecrementTtl : ITransform
+    {
+        public void Transform(Packet p)
+        {
+            ref var ip = ref p.Ipv4;
+            // TTL is the high byte of the 16-bit word it shares with the protocol (RFC 1624 update).
+            ushort before = (ushort)(ip.Ttl << 8 | ip.Protocol);
+            ip.Ttl--;
+            ip.Checksum = Checksum.Update(ip.Checksum, before, (ushort)(ip.Ttl << 8 | ip.Protocol));
+        }
+    }
+
+    private struct TtlAlive : IFilter
+    {
+        public bool Keep(Packet p) => p.Ipv4.Ttl != 0;
+    }
+}

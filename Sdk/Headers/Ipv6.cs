@@ -1,0 +1,53 @@
+using System.Runtime.InteropServices;
+
+namespace Switchboard.Sdk;
+
+/// <summary>IPv6 fixed header (40 bytes). The parsed header's length includes any extension headers
+/// (hop-by-hop, routing, fragment, destination options); <see cref="Packet.IpProtocol"/>
+/// gives the protocol that follows them.</summary>
+[StructLayout(LayoutKind.Sequential, Pack = 1)]
+public struct Ipv6 : IHeader
+{
+    public const int Size = 40;
+
+    private uint _vtcFlow;
+    private ushort _payloadLength;
+    public byte NextHeader;
+    public byte HopLimit;
+    public Ipv6Address Source;
+    public Ipv6Address Destination;
+
+    static HeaderKind IHeader.Kind => HeaderKind.Ipv6;
+
+    public readonly int Version => (int)(NetOrder.U32(_vtcFlow) >> 28);
+    public readonly uint FlowLabel => NetOrder.U32(_vtcFlow) & 0xFFFFF;
+    public ushort PayloadLength { readonly get => NetOrder.U16(_payloadLength); set => _payloadLength = NetOrder.U16(value); }
+
+    public void SetVersionClassFlow(byte trafficClass, uint flowLabel) =>
+        _vtcFlow = NetOrder.U32((6u << 28) | ((uint)trafficClass << 20) | (flowLabel & 0xFFFFF));
+}
+
+/// <summary>A 128-bit IPv6 address in wire order.</summary>
+[StructLayout(LayoutKind.Sequential, Pack = 1, Size = 16)]
+public struct Ipv6Address : IEquatable<Ipv6Address>
+{
+    private ulong _hi, _lo;
+
+    public static Ipv6Address Parse(string s) =>
+        MemoryMarshal.Read<Ipv6Address>(System.Net.IPAddress.Parse(s).GetAddressBytes());
+
+    public readonly bool Equals(Ipv6Address o) => _hi == o._hi && _lo == o._lo;
+    public override readonly bool Equals(object? obj) => obj is Ipv6Address a && Equals(a);
+    public override readonly int GetHashCode() => HashCode.Combine(_hi, _lo);
+    /// <summary>The first 64 bits as a host-order integer.</summary>
+    public readonly ulong High => NetOrder.U64(_hi);
+    /// <summary>The last 64 bits as a host-order integer.</summary>
+    public readonly ulong Low => NetOrder.U64(_lo);
+
+    public override readonly string ToString()
+    {
+        Span<byte> b = stackalloc byte[16];
+        MemoryMarshal.Write(b, in this);
+        return new System.Net.IPAddress(b).ToString();
+    }
+}

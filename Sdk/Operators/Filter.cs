@@ -1,0 +1,31 @@
+namespace Switchboard.Sdk;
+
+internal sealed unsafe class FilterNode<T>(T udf) : Node where T : IFilter
+{
+    private T _udf = udf;
+
+    internal override void Process(PacketBatch batch)
+    {
+        _in += batch.Count;
+        var items = batch.Items;
+        int kept = 0, n = batch.Count;
+        for (int i = 0; i < n; i++)
+        {
+            var d = items[i];
+            if (_udf.Keep(new Packet(d))) items[kept++] = d;
+            else DropPacket(d);
+        }
+        batch.Count = kept;
+        Emit(batch);
+    }
+}
+
+public sealed partial class Pipe
+{
+    /// <summary>Keep packets for which <paramref name="udf"/> returns true; drop the rest (thesis 3.1.1 filter).</summary>
+    public Pipe Filter<T>(T udf) where T : IFilter => Then(new FilterNode<T>(udf), "filter");
+
+    public Pipe Filter<T>() where T : struct, IFilter => Filter(default(T));
+
+    public Pipe Filter(PacketPredicate predicate) => Filter(new DelegateFilter(predicate));
+}

@@ -1,0 +1,99 @@
+using Switchboard.Sdk.Runtime;
+
+namespace Switchboard.Sdk;
+
+/// <summary>
+/// Group-by (thesis 3.1.1): split packets into N branches by a UDF. Each branch has its own queue;
+/// a queue is handed on as soon as it fills, and the scheduler flushes partial queues when it visits
+/// this node, so sparse branches still get full batches without waiting long.
+/// </summary>
+internal sealed unsafe class GroupByNode<T> : Node, ISchedulable where T : IGroupBy
+{
+    private T _udf;
+    private readonly PacketBatch[] _queues;
+    internal readonly Node?[] Branches;
+    private readonly long[] _perGroup;
+
+    public GroupByNode(T udf, int groups, int batchSize)
+    {
+        _udf = udf;
+        _queues = new PacketBatch[groups];
+        for (int g = 0; g < groups; g++) _queues[g] = new PacketBatch(batchSize);
+        Branches = new Node?[groups];
+        _perGroup = new long[groups];
+    }
+
+    /// <summary>Packets sent to each branch.</summary>
+    public IReadOnlyList<long> PerGroup => _perGroup;
+
+    internal override void Process(PacketBatch batch)
+    {
+        _in += batch.Count;
+        var items = batch.Items;
+        int groups = _queues.Length;
+        for (int i = 0; i < batch.Count; i++)
+        {
+            var d = items[i];
+            int g = _udf.Group(new Packet(d));
+            if ((uint)g >= (uint)groups) { DropPacket(d); continue; }
+            _perGroup[g]++;
+            var q = _queues[g];
+            q.Add(d);
+            if (q.IsFull) Flush(g);
+        }
+        batch.Clear();
+    }
+
+    private void Flush(int g)
+    {
+        var q = _queues[g];
+        if (Branches[g] is { } next) next.Process(q);
+        else { _dropped += q.Count; Core.DropAll(q); }
+    }
+
+    int ISchedulable.Poll(long nowTicks)
+    {
+        int moved = 0;
+        for (int g = 0; g < _queues.Length; g++)
+        {
+            int n = _queues[g].Count;
+            if (n == 0) continue;
+            moved += n;
+            Flush(g);
+        }
+        return moved;
+    }
+
+    internal override IEnumerable<Node> Successors => Branches.Where(b => b is not null)!;
+}
+
+public sealed partial class Pipe
+{
+    /// <summary>Split into <paramref name="groups"/> branches by <paramref name="udf"/> (thesis 3.1.1 group-by).</summary>
+    public Pipe[] GroupBy<T>(int groups, T udf) where T : IGroupBy
+    {
+        if (groups < 1 || groups > 4096) throw new ArgumentOutOfRangeException(nameof(groups), "Group-by needs 1..4096 groups.");
+        var node = new GroupByNode<T>(udf, groups, Builder.Core.BatchSize);
+        Connect(node, "group-by");
+        Builder.Core.Schedulables.Add(node);
+        var outs = new Pipe[groups];
+        for (int g = 0; g < groups; g++)
+        {
+            int k = g;
+            outs[g] = new Pipe(Builder, n => node.Branches[k] = n, $"{node.Name}[{g}]");
+        }
+        return outs;
+    }
+
+    public Pipe[] GroupBy(int groups, PacketGrouper grouper) => GroupBy(groups, new DelegateGroupBy(grouper));
+
+    /// <summary>Built-in grouping by 5-tuple flow: packets of one flow always take the same branch.
+    /// Needs an IP header parsed; packets without one go to branch 0.</summary>
+    public Pipe[] GroupByFlow(int groups) => GroupBy(groups, new FlowGrouper((uint)groups));
+
+    private readonly struct FlowGrouper(uint groups) : IGroupBy
+    {
+        public int Group(Packet packet) => (int)(FlowKey.HashOf(packet) % groups);
+    }
+}
+

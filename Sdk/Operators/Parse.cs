@@ -1,0 +1,47 @@
+namespace Switchboard.Sdk;
+
+/// <summary>Parse: push header <typeparamref name="T"/> onto each packet's stack. Packets that do not
+/// carry it, or carry it malformed, are dropped and counted by reason.</summary>
+internal sealed unsafe class ParseNode<T> : Node where T : struct, IHeader
+{
+    private readonly long[] _failures = new long[Enum.GetValues<ParseStatus>().Length];
+
+    /// <summary>Drop counts by <see cref="ParseStatus"/>.</summary>
+    public IReadOnlyList<long> Failures => _failures;
+
+    internal override void Process(PacketBatch batch)
+    {
+        _in += batch.Count;
+        var items = batch.Items;
+        int kept = 0;
+        for (int i = 0; i < batch.Count; i++)
+        {
+            var d = items[i];
+            var status = HeaderParser.Parse(d, T.Kind);
+            if (status == ParseStatus.Ok) items[kept++] = d;
+            else { _failures[(int)status]++; DropPacket(d); }
+        }
+        batch.Count = kept;
+        Emit(batch);
+    }
+}
+
+/// <summary>Deparse: pop the top header back into the payload.</summary>
+internal sealed unsafe class DeparseNode : Node
+{
+    internal override void Process(PacketBatch batch)
+    {
+        _in += batch.Count;
+        for (int i = 0; i < batch.Count; i++) HeaderParser.Deparse(batch.Items[i]);
+        Emit(batch);
+    }
+}
+
+public sealed partial class Pipe
+{
+    /// <summary>Parse header <typeparamref name="T"/> (thesis 3.1.1 parse).</summary>
+    public Pipe Parse<T>() where T : struct, IHeader => Then(new ParseNode<T>(), $"parse-{T.Kind.ToString().ToLowerInvariant()}");
+
+    /// <summary>Pop the top header (thesis 3.1.1 deparse).</summary>
+    public Pipe Deparse() => Then(new DeparseNode(), "deparse");
+}

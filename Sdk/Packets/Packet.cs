@@ -1,0 +1,159 @@
+using System.Runtime.CompilerServices;
+
+namespace Switchboard.Sdk;
+
+/// <summary>
+/// A view of one packet, lent to a UDF for the duration of a call. It is a <c>ref struct</c>, so a
+/// UDF cannot store it, box it or capture it: once the call returns, the packet belongs to the next
+/// node (zero-copy software isolation, thesis 3.1.2). Header accessors return references into the
+/// packet bytes; they are valid only for headers that a parse node has pushed.
+/// </summary>
+public readonly unsafe ref struct Packet
+{
+    private readonly PacketDesc* _d;
+
+    internal Packet(PacketDesc* desc) => _d = desc;
+
+    internal PacketDesc* Desc => _d;
+
+    /// <summary>Total length in bytes.</summary>
+    public int Length => _d->Length;
+
+    /// <summary>The port the packet arrived on.</summary>
+    public int InputPort => _d->InputPort;
+
+    /// <summary>All packet bytes, from the first header.</summary>
+    public Span<byte> Data => new(_d->Data, _d->Length);
+
+    /// <summary>The bytes after the top of the header stack (all bytes when nothing is parsed).</summary>
+    public Span<byte> Payload
+    {
+        get
+        {
+            int off = _d->Headers.PayloadOffset;
+            return new(_d->Data + off, _d->Headers.PayloadEnd(_d->Length) - off);
+        }
+    }
+
+    /// <summary>Kind of the most recently parsed header (<see cref="HeaderKind.None"/> at first).</summary>
+    public HeaderKind TopHeader => _d->Headers.Top;
+
+    /// <summary>How many headers are on the stack.</summary>
+    public int HeaderDepth => _d->Headers.Depth;
+
+    /// <summary>Whether a header of this kind has been parsed.</summary>
+    public bool Has(HeaderKind kind) => _d->Headers.ByKind[(int)kind] != PacketDesc.Absent;
+
+    /// <summary>Offset of a parsed header from the packet start.</summary>
+    public int OffsetOf(HeaderKind kind)
+    {
+        int off = _d->Headers.ByKind[(int)kind];
+        if (off == PacketDesc.Absent) ThrowNotParsed(kind);
+        return off;
+    }
+
+    /// <summary>The bytes of one parsed header, options and extension headers included.</summary>
+    public Span<byte> HeaderBytes(HeaderKind kind)
+    {
+        ref var h = ref _d->Headers;
+        for (int i = h.Depth - 1; i >= 0; i--)
+            if (h.Kinds[i] == (byte)kind) return new(_d->Data + h.Offsets[i], h.Lengths[i]);
+        ThrowNotParsed(kind);
+        return default;
+    }
+
+    /// <summary>The EtherType after any VLAN tags (needs Ethernet parsed).</summary>
+    public ushort EtherType
+    {
+        get
+        {
+            var eth = HeaderBytes(HeaderKind.Ethernet);
+            return (ushort)(eth[^2] << 8 | eth[^1]);
+        }
+    }
+
+    /// <summary>The outer VLAN id, or -1 when the frame is untagged (needs Ethernet parsed).</summary>
+    public int VlanId
+    {
+        get
+        {
+            var eth = HeaderBytes(HeaderKind.Ethernet);
+            return eth.Length >= 18 ? ((eth[14] & 0x0F) << 8) | eth[15] : -1;
+        }
+    }
+
+    /// <summary>Protocol carried by the parsed IP header, after IPv6 extension headers (0 if no IP header).</summary>
+    public byte IpProtocol => _d->Headers.IpProtocol;
+
+    /// <summary>Whether the parsed IP header marks this packet as a fragment.</summary>
+    public bool IsFragment => _d->Headers.Fragment;
+
+    public ref Ethernet Ethernet => ref At<Ethernet>(HeaderKind.Ethernet);
+    public ref Ipv4 Ipv4 => ref At<Ipv4>(HeaderKind.Ipv4);
+    public ref Ipv6 Ipv6 => ref At<Ipv6>(HeaderKind.Ipv6);
+    public ref Tcp Tcp => ref At<Tcp>(HeaderKind.Tcp);
+    public ref Udp Udp => ref At<Udp>(HeaderKind.Udp);
+    public ref Icmp Icmp => ref At<Icmp>(HeaderKind.Icmp);
+    public ref Icmp Icmpv6 => ref At<Icmp>(HeaderKind.Icmpv6);
+
+    /// <summary>A flow hash the host or a node computed for this packet (0 if none yet).</summary>
+    public uint FlowHash
+    {
+        get => _d->FlowHash;
+        set => _d->FlowHash = value;
+    }
+
+    /// <summary>
+    /// Per-packet metadata: up to 32 bytes that one node writes and later nodes read. <typeparamref name="T"/>
+    /// must be a plain struct of numbers (no references); nodes agree on its meaning.
+    /// </summary>
+    public ref T Metadata<T>() where T : unmanaged
+    {
+        if (sizeof(T) > PacketDesc.MetadataBytes) ThrowMetadataTooLarge(sizeof(T));
+        return ref Unsafe.AsRef<T>(&_d->Metadata);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref T At<T>(HeaderKind kind) where T : unmanaged
+    {
+        int off = _d->Headers.ByKind[(int)kind];
+        if (off == PacketDesc.Absent) ThrowNotParsed(kind);
+        return ref Unsafe.AsRef<T>(_d->Data + off);
+    }
+
+    /// <summary>Grow the packet by <paramref name="count"/> bytes at the end (zeroed). False if no tailroom.</summary>
+    public bool TryAppend(int count)
+    {
+        if (count < 0 || count > _d->Tailroom) return false;
+        new Span<byte>(_d->Data + _d->Length, count).Clear();
+        _d->Length += count;
+        return true;
+    }
+
+    /// <summary>Shrink the packet by removing <paramref name="count"/> bytes at the end, never into parsed headers.</summary>
+    public bool TryTrim(int count)
+    {
+        if (count < 0 || _d->Length - count < _d->Headers.PayloadOffset) return false;
+        _d->Length -= count;
+        return true;
+    }
+
+    /// <summary>Insert <paramref name="count"/> zeroed bytes at the front (using headroom); parsed offsets move with the data.</summary>
+    public bool TryPrepend(int count)
+    {
+        if (count < 0 || count > _d->Headroom || _d->Length + count > ushort.MaxValue) return false;
+        _d->Data -= count;
+        _d->Length += count;
+        new Span<byte>(_d->Data, count).Clear();
+        _d->Headers.Shift(count);
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowNotParsed(HeaderKind kind) =>
+        throw new InvalidOperationException($"The {kind} header has not been parsed on this packet; add Parse<{kind}>() before using it.");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowMetadataTooLarge(int size) =>
+        throw new ArgumentException($"Per-packet metadata is limited to {PacketDesc.MetadataBytes} bytes; the type is {size}.");
+}

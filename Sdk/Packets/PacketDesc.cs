@@ -1,0 +1,131 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Switchboard.Sdk;
+
+/// <summary>
+/// The host-owned descriptor of one packet, living in native memory next to the buffer (in the
+/// managed pool's block header or in a DPDK mbuf's private area). Batches carry pointers to these,
+/// so handing a packet from one node to the next moves 8 bytes and never the packet.
+/// Internal: plugins only ever see a <see cref="Packet"/> view.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct PacketDesc
+{
+    public const int MaxHeaders = 8;
+    public const int MetadataBytes = 32;
+    public const ushort Absent = 0xFFFF;
+
+    /// <summary>Start of the buffer; headroom is <c>Data - Buffer</c>.</summary>
+    public byte* Buffer;
+    /// <summary>First byte of the packet.</summary>
+    public byte* Data;
+    /// <summary>Owner-specific handle (the <c>rte_mbuf*</c> for DPDK buffers).</summary>
+    public nint Handle;
+    public int Length;
+    /// <summary>Bytes from <see cref="Buffer"/> to the end of the buffer.</summary>
+    public int Capacity;
+    public ushort PoolId;
+    public ushort InputPort;
+    public uint FlowHash;
+    public long TimestampTicks;
+    public HeaderStack Headers;
+    public PacketMetadata Metadata;
+
+    public readonly int Headroom => (int)(Data - Buffer);
+    public readonly int Tailroom => Capacity - Headroom - Length;
+
+    /// <summary>Reset everything but the buffer geometry, for a freshly received packet.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void ResetForReceive(int headroom, int length, ushort port)
+    {
+        Data = Buffer + headroom;
+        Length = length;
+        InputPort = port;
+        FlowHash = 0;
+        Headers.Clear();
+        Metadata = default;
+    }
+}
+
+/// <summary>The parse stack of 3.1.1: each entry is a header kind, its offset from the packet start
+/// and its length. A per-kind index makes <c>packet.Ipv4</c> O(1).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct HeaderStack
+{
+    public fixed byte Kinds[PacketDesc.MaxHeaders];
+    public fixed ushort Offsets[PacketDesc.MaxHeaders];
+    public fixed ushort Lengths[PacketDesc.MaxHeaders];
+    /// <summary>Offset of each kind's header, or <see cref="PacketDesc.Absent"/>.</summary>
+    public fixed ushort ByKind[8];
+    public byte Depth;
+    /// <summary>Upper-layer protocol after the IP header (and IPv6 extension headers).</summary>
+    public byte IpProtocol;
+    /// <summary>Set when the IP header says this is a fragment; <see cref="NonFirstFragment"/> when L4 is absent.</summary>
+    public bool Fragment, NonFirstFragment;
+    /// <summary>Where the IP datagram ends (its declared length), so link-layer padding is not payload; 0 = unset.</summary>
+    public ushort NetworkEnd;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Clear()
+    {
+        Depth = 0;
+        IpProtocol = 0;
+        Fragment = NonFirstFragment = false;
+        NetworkEnd = 0;
+        fixed (ushort* k = ByKind) Unsafe.InitBlockUnaligned(k, 0xFF, 8 * sizeof(ushort));
+    }
+
+    /// <summary>Offset just past the top header: where the payload begins.</summary>
+    public readonly int PayloadOffset
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Depth == 0 ? 0 : Offsets[Depth - 1] + Lengths[Depth - 1];
+    }
+
+    /// <summary>End of the useful bytes: the IP datagram's end when one is parsed, else the packet's.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly int PayloadEnd(int packetLength) => NetworkEnd == 0 ? packetLength : Math.Min((int)NetworkEnd, packetLength);
+
+    public readonly HeaderKind Top => Depth == 0 ? HeaderKind.None : (HeaderKind)Kinds[Depth - 1];
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool Push(HeaderKind kind, int offset, int length)
+    {
+        if (Depth == PacketDesc.MaxHeaders) return false;
+        Kinds[Depth] = (byte)kind;
+        Offsets[Depth] = (ushort)offset;
+        Lengths[Depth] = (ushort)length;
+        ByKind[(int)kind] = (ushort)offset;
+        Depth++;
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public HeaderKind Pop()
+    {
+        if (Depth == 0) return HeaderKind.None;
+        Depth--;
+        var kind = (HeaderKind)Kinds[Depth];
+        ByKind[(int)kind] = PacketDesc.Absent;
+        // An inner header of the same kind (IP-in-IP) becomes visible again.
+        for (int i = Depth - 1; i >= 0; i--)
+            if (Kinds[i] == (byte)kind) { ByKind[(int)kind] = Offsets[i]; break; }
+        return kind;
+    }
+
+    /// <summary>Shift every recorded offset after bytes were added (+) or removed (-) at the front.</summary>
+    public void Shift(int delta)
+    {
+        for (int i = 0; i < Depth; i++) Offsets[i] = (ushort)(Offsets[i] + delta);
+        for (int k = 0; k < 8; k++) if (ByKind[k] != PacketDesc.Absent) ByKind[k] = (ushort)(ByKind[k] + delta);
+        if (NetworkEnd != 0) NetworkEnd = (ushort)(NetworkEnd + delta);
+    }
+}
+
+/// <summary>Fixed per-packet scratch that one node writes and later nodes read (3.1.1 metadata).</summary>
+[StructLayout(LayoutKind.Sequential, Size = PacketDesc.MetadataBytes)]
+internal struct PacketMetadata
+{
+    private long _a, _b, _c, _d;
+}

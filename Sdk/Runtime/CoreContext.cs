@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace Switchboard.Sdk.Runtime;
+
+/// <summary>
+/// Everything one core's pipeline shares: its drop list (freed in bulk), its schedulable nodes, the
+/// buffer pool it allocates from, and the registry of objects shared by the replicas of a chain on
+/// other cores (shuffle exchanges, bounded-consistency stores).
+/// </summary>
+internal sealed unsafe class CoreContext
+{
+    public CoreContext(int coreId, int coreCount, SharedRegistry shared, IBufferPool? allocator, int batchSize = PacketBatch.DefaultCapacity)
+    {
+        CoreId = coreId;
+        CoreCount = coreCount;
+        Shared = shared;
+        Allocator = allocator;
+        BatchSize = batchSize;
+        _drops = new PacketDesc*[DropCapacity];
+    }
+
+    private const int DropCapacity = 256;
+    private readonly PacketDesc*[] _drops;
+    private int _dropCount;
+
+    public int CoreId { get; }
+    public int CoreCount { get; }
+    public int BatchSize { get; }
+    public SharedRegistry Shared { get; }
+    public IBufferPool? Allocator { get; }
+    public List<ISchedulable> Schedulables { get; } = [];
+    public long DroppedTotal;
+
+    /// <summary>Hand a packet to the host for freeing; buffers go back to their pools in bulk.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Drop(PacketDesc* d)
+    {
+        _drops[_dropCount++] = d;
+        DroppedTotal++;
+        if (_dropCount == DropCapacity) FlushDrops();
+    }
+
+    /// <summary>Drop every packet of a batch and empty it.</summary>
+    public void DropAll(PacketBatch batch)
+    {
+        for (int i = 0; i < batch.Count; i++) Drop(batch.Items[i]);
+        batch.Clear();
+    }
+
+    public void FlushDrops()
+    {
+        if (_dropCount == 0) return;
+        fixed (PacketDesc** p = _drops) BufferPools.FreeBulk(p, _dropCount);
+        _dropCount = 0;
+    }
+
+    public static long Now => Stopwatch.GetTimestamp();
+}
+
+/// <summary>Objects shared by all core replicas of a deployment, created once by key.</summary>
+public sealed class SharedRegistry
+{
+    private readonly Dictionary<string, object> _items = [];
+    private readonly Lock _gate = new();
+
+    public T GetOrAdd<T>(string key, Func<T> create) where T : class
+    {
+        lock (_gate)
+        {
+            if (_items.TryGetValue(key, out var o))
+                return o as T ?? throw new InvalidOperationException($"Shared object '{key}' is a {o.GetType().Name}, not a {typeof(T).Name}.");
+            var made = create();
+            _items[key] = made;
+            return made;
+        }
+    }
+}
