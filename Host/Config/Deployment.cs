@@ -1,0 +1,68 @@
+using System.Text.Json;
+
+namespace Switchboard.Host.Config;
+
+/// <summary>A validated plugins.json: the operator's deployment.</summary>
+internal sealed record Deployment(
+    int Cores,
+    int BatchSize,
+    IReadOnlyDictionary<string, PortSpec> Ports,
+    IReadOnlyDictionary<string, NfSpec> Nfs,
+    IReadOnlyList<ChainSpec> Chains,
+    IReadOnlyList<InvariantSpec> Invariants,
+    string SourcePath);
+
+/// <summary>A port as configured. <see cref="Path"/> is its JSON path, for error messages.</summary>
+internal abstract record PortSpec(string Name, string Path)
+{
+    public abstract string Kind { get; }
+}
+
+/// <summary>Built-in traffic: <c>flows</c> distinct 5-tuples, sizes, TCP/UDP mix, optional rate.</summary>
+internal sealed record GeneratorPortSpec(string Name, string Path) : PortSpec(Name, Path)
+{
+    public override string Kind => "generator";
+    public int Flows { get; init; } = 1000;
+    /// <summary>Frame sizes in bytes (without FCS), 60..1514; cycled per flow when more than one.</summary>
+    public int MinSize { get; init; } = 64;
+    public int MaxSize { get; init; } = 64;
+    /// <summary>Fraction of flows that are TCP (the rest UDP), 0..1.</summary>
+    public double TcpShare { get; init; } = 0.5;
+    /// <summary>Total rate over all queues in Mpps; 0 = as fast as possible.</summary>
+    public double RateMpps { get; init; }
+    /// <summary>Source and destination address pools (CIDR).</summary>
+    public string SourceNet { get; init; } = "10.0.0.0/16";
+    public string DestinationNet { get; init; } = "192.168.0.0/16";
+    public int Seed { get; init; } = 1;
+    /// <summary>Stop after this many packets in total (0 = unlimited).</summary>
+    public long Count { get; init; }
+}
+
+internal sealed record PcapInPortSpec(string Name, string Path) : PortSpec(Name, Path)
+{
+    public override string Kind => "pcap-in";
+    public required string File { get; init; }
+    /// <summary>Replay forever instead of once.</summary>
+    public bool Loop { get; init; }
+}
+
+internal sealed record PcapOutPortSpec(string Name, string Path) : PortSpec(Name, Path)
+{
+    public override string Kind => "pcap-out";
+    public required string File { get; init; }
+    public int SnapLength { get; init; } = 65535;
+}
+
+internal sealed record NullPortSpec(string Name, string Path) : PortSpec(Name, Path)
+{
+    public override string Kind => "null";
+}
+
+/// <summary>An NF instance: which NF type, and its config object (validated by the NF itself when built).</summary>
+internal sealed record NfSpec(string Name, string Type, JsonElement Config, string Path);
+
+/// <summary>port → NF → … → port.</summary>
+internal sealed record ChainSpec(string Name, string From, IReadOnlyList<string> Through, string To, string Path);
+
+/// <summary>An isolation invariant for the policy checker (checked by PolicyCheck when it lands).</summary>
+internal sealed record InvariantSpec(string Name, string Kind, string From, string To, IReadOnlyList<string> Through, string? Expect, string Path);
