@@ -1,1 +1,56 @@
-return 0;
+using System.CommandLine;
+using Switchboard.Host.Cli;
+using Switchboard.Host.Config;
+using Switchboard.Host.Runtime;
+
+var configOption = new Option<string>("--config", "-c")
+{
+    Description = "Deployment file (plugins.json format).",
+    DefaultValueFactory = _ => DefaultConfig(),
+};
+var secondsOption = new Option<double?>("--seconds", "-s") { Description = "Run for this many seconds (default 5)." };
+var foreverOption = new Option<bool>("--forever") { Description = "Run until Ctrl-C." };
+var coresOption = new Option<int?>("--cores") { Description = "Override the number of cores from the deployment." };
+var quietOption = new Option<bool>("--quiet", "-q") { Description = "No live progress line." };
+
+var run = new Command("run", "Run the deployment: push traffic through the chains and print counters and Mpps.")
+{
+    configOption, secondsOption, foreverOption, coresOption, quietOption,
+};
+run.SetAction(parse =>
+{
+    using var cts = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
+    return RunCommand.Execute(new RunCommand.Options(
+        parse.GetValue(configOption)!, parse.GetValue(secondsOption), parse.GetValue(foreverOption),
+        parse.GetValue(coresOption), parse.GetValue(quietOption)), Console.Out, Console.Error, cts.Token);
+});
+
+var validate = new Command("validate", "Check a deployment file and report every error with its JSON path.") { configOption };
+validate.SetAction(parse =>
+{
+    string path = parse.GetValue(configOption)!;
+    var result = DeploymentLoader.Load(path, NfRegistry.BuiltIn().Names);
+    if (result.Ok) { Console.WriteLine($"{path}: OK"); return 0; }
+    foreach (var e in result.Errors) Console.Error.WriteLine(e);
+    Console.Error.WriteLine($"{result.Errors.Count} error(s).");
+    return 2;
+});
+
+var nfs = new Command("nfs", "List the NF types this host can run.");
+nfs.SetAction(_ =>
+{
+    foreach (var t in NfRegistry.BuiltIn().Types) Console.WriteLine($"{t.Name,-12} {t.Description}  ({t.Assembly})");
+    return 0;
+});
+
+var root = new RootCommand("Switchboard: a plugin-hosted virtual switch for network functions.") { run, validate, nfs };
+return root.Parse(args).Invoke();
+
+static string DefaultConfig()
+{
+    // The repository's plugins.json when run from a checkout, else the copy next to the binary.
+    foreach (var candidate in new[] { "plugins.json", Path.Combine(AppContext.BaseDirectory, "plugins.json") })
+        if (File.Exists(candidate)) return candidate;
+    return "plugins.json";
+}

@@ -1,10 +1,75 @@
+using System.Runtime.InteropServices;
 using Switchboard.Sdk;
 
 namespace Switchboard.Plugins.Monitor;
 
-/// <summary>Placeholder until the monitor lands: counts packets and bytes.</summary>
-[NetworkFunction("monitor", Description = "Per-flow packet and byte counters")]
-public sealed class MonitorNf : INetworkFunction
+/// <summary>
+/// Per-flow packet and byte counters (thesis 3.3.2's monitor). Each core counts the flows it sees in
+/// its own table (flows stay on one core, so no sharing is needed); tables are bounded by
+/// <c>maxFlows</c> and packets of flows beyond it are counted as untracked. Non-IP traffic passes.
+/// Config: <c>maxFlows</c> (default 65536), <c>reportSeconds</c> (log the busiest flows periodically; 0 = off),
+/// <c>top</c> (how many flows a report lists, default 5).
+/// </summary>
+[NetworkFunction("monitor", Description = "Per-flow packet and byte counters; passes all traffic")]
+public sealed class MonitorNf : INetworkFunction, ICounterSource
 {
-    public Pipe Build(Pipe input, NfContext context) => input;
+    private FlowTable _table = null!;
+
+    public Pipe Build(Pipe input, NfContext context)
+    {
+        var cfg = context.Config;
+        cfg.RejectUnknownKeys("maxFlows", "reportSeconds", "top");
+        int maxFlows = (int)cfg.GetInt("maxFlows", 65536, 1, 16_777_216);
+        double reportSeconds = cfg.GetNumber("reportSeconds", 0);
+        int top = (int)cfg.GetInt("top", 5, 1, 1000);
+        _table = new FlowTable(maxFlows);
+        if (reportSeconds > 0)
+            context.Every(TimeSpan.FromSeconds(reportSeconds), () => context.Log(_table.Describe(top)));
+        return input.TryParse<Ethernet>().TryParse<Ipv4>().Transform(new CountFlow(_table));
+    }
+
+    /// <summary>This core's table (for tests and reports).</summary>
+    public FlowTable Table => _table;
+
+    public void ReadCounters(ICollection<KeyValuePair<string, long>> into)
+    {
+        into.Add(new("flows", _table.Count));
+        into.Add(new("bytes", _table.Bytes));
+        into.Add(new("untracked", _table.Untracked));
+        into.Add(new("non-ip", _table.NonIp));
+    }
+
+    private readonly struct CountFlow(FlowTable table) : ITransform
+    {
+        public void Transform(Packet p) => table.Record(p);
+    }
 }
+
+/// <summary>One core's flow counters.</summary>
+public sealed class FlowTable(int capacity)
+{
+    private readonly Dictionary<FlowKey, FlowCounters> _flows = new(Math.Min(capacity, 65536));
+
+    public int Count => _flows.Count;
+    public long Bytes { get; private set; }
+    public long Untracked { get; private set; }
+    public long NonIp { get; private set; }
+
+    public void Record(Packet p)
+    {
+        if (!FlowKey.TryGet(p, out var key)) { NonIp++; return; }
+        Bytes += p.Length;
+        if (_flows.Count >= capacity && !_flows.ContainsKey(key)) { Untracked++; return; }
+        ref var c = ref CollectionsMarshal.GetValueRefOrAddDefault(_flows, key, out _);
+        c.Packets++;
+        c.Bytes += p.Length;
+    }
+
+    public FlowCounters Get(FlowKey key) => _flows.GetValueOrDefault(key);
+
+    public string Describe(int top) =>
+        $"{_flows.Count} flows, {Bytes} bytes; busiest: " +
+        string.Join("; ", _flows.OrderByDescending(f => f.Value.Bytes).Take(top).Select(f => $"{f.Key} {f.Value.Packets} pkts"));
+}
+
+public record struct FlowCounters(long Packets, long Bytes);

@@ -3,16 +3,14 @@ using Switchboard.Sdk;
 namespace Switchboard.Plugins.Ttl;
 
 /// <summary>Thesis listing 1: decrement the IPv4 TTL and drop packets whose TTL reaches zero.</summary>
-[NetworkFunction("ttl", Description = "Decrement IPv4 TTL (checksum updated), drop at zero")]
+[NetworkFunction("ttl", Description = "Decrement IPv4 TTL (checksum updated incrementally), drop at zero")]
 public sealed class TtlNf : INetworkFunction
 {
     public Pipe Build(Pipe input, NfContext context) => input
         .Parse<Ethernet>()
         .Parse<Ipv4>()
         .Transform<DecrementTtl>()
-        .Filter<TtlAlive>()
-        .Deparse()
-        .Deparse();
+        .Filter<TtlAlive>();
 
     private struct DecrementTtl : ITransform
     {

@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using Switchboard.Host.Config;
+using Switchboard.Host.Runtime;
+
+namespace Switchboard.Host.Cli;
+
+/// <summary><c>switchboard run</c>: load the deployment, run it, print live and final counters.</summary>
+internal static class RunCommand
+{
+    public sealed record Options(string ConfigPath, double? Seconds, bool Forever, int? Cores, bool Quiet);
+
+    public static int Execute(Options o, TextWriter output, TextWriter errors, CancellationToken cancel)
+    {
+        var registry = NfRegistry.BuiltIn();
+        var loaded = DeploymentLoader.Load(o.ConfigPath, registry.Names);
+        if (!loaded.Ok)
+        {
+            errors.WriteLine($"{o.ConfigPath}: {loaded.Errors.Count} error(s); nothing was started:");
+            foreach (var e in loaded.Errors) errors.WriteLine("  " + e);
+            return 2;
+        }
+        var deployment = loaded.Deployment!;
+        if (o.Cores is int cores) deployment = deployment with { Cores = cores };
+
+        Dataplane dp;
+        try
+        {
+            dp = Dataplane.Build(deployment, registry, msg => errors.WriteLine(msg));
+        }
+        catch (DeploymentException ex)
+        {
+            errors.WriteLine($"{o.ConfigPath}: the deployment could not be built; nothing was started:");
+            foreach (var e in ex.Errors) errors.WriteLine("  " + e);
+            return 2;
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException or FormatException)
+        {
+            errors.WriteLine($"{o.ConfigPath}: {ex.Message}; nothing was started.");
+            return 2;
+        }
+
+        using (dp)
+        {
+            double limit = o.Forever ? double.PositiveInfinity : o.Seconds ?? 5;
+            output.WriteLine($"Switchboard: {deployment.Chains.Count} chain(s), {deployment.Nfs.Count} NF instance(s), {deployment.Cores} core(s), " +
+                             $"{(o.Forever ? "until Ctrl-C" : $"{limit:g} s")}. Config: {o.ConfigPath}");
+            foreach (var c in deployment.Chains)
+                output.WriteLine($"  {c.Name}: {string.Join(" -> ", [c.From, .. c.Through, c.To])}");
+
+            var clock = Stopwatch.StartNew();
+            dp.Start();
+            var last = Report.Take(dp, 0);
+            bool interactive = !Console.IsOutputRedirected && output == Console.Out;
+            double nextPrint = interactive ? 0.5 : 1.0;
+            while (!cancel.IsCancellationRequested && clock.Elapsed.TotalSeconds < limit && !dp.SourcesExhausted && !dp.Failures.Any())
+            {
+                Thread.Sleep(50);
+                double t = clock.Elapsed.TotalSeconds;
+                if (!o.Quiet && t >= nextPrint)
+                {
+                    var now = Report.Take(dp, t);
+                    string line = Report.ProgressLine(now, last);
+                    if (interactive) output.Write("\r" + line);
+                    else output.WriteLine(line);
+                    last = now;
+                    nextPrint += interactive ? 0.5 : 1.0;
+                }
+            }
+            double seconds = clock.Elapsed.TotalSeconds;
+            dp.Stop();
+            if (interactive && !o.Quiet) output.WriteLine();
+            if (cancel.IsCancellationRequested) output.WriteLine("Interrupted: drained queues and stopped.");
+            else if (dp.SourcesExhausted) output.WriteLine("All sources finished.");
+            output.Write(Report.Final(dp, seconds));
+            var failures = dp.Failures.ToList();
+            foreach (var f in failures) errors.WriteLine($"A core stopped on an unexpected error: {f}");
+            dp.Dispose();
+            if (dp.LeakedBuffers != 0)
+            {
+                errors.WriteLine($"Buffer leak: {dp.LeakedBuffers} packet buffer(s) were never freed.");
+                return 3;
+            }
+            return failures.Count == 0 ? 0 : 1;
+        }
+    }
+}
