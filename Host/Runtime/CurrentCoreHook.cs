@@ -1,11 +1,14 @@
+using Switchboard.Sdk.Runtime;
+
 namespace Switchboard.Host.Runtime;
 
-/// <summary>Tells the Sdk which core the calling thread runs (state abstractions check ownership with it).</summary>
+/// <summary>Marks the calling thread as core <c>coreId</c> for everything in the Sdk that cares:
+/// the buffer pool's per-core cache and the state abstractions' ownership checks.</summary>
 internal static class CurrentCoreHook
 {
     public static void Set(int coreId)
     {
-        // Replaced by Sdk's CurrentCore.Set once the state abstractions land.
-        _ = coreId;
+        NativePool.SetWorkerIndex(coreId);
+        CurrentCore.Set(coreId);
     }
 }

@@ -50,7 +50,6 @@ internal sealed class Worker
 
     private void Run(Barrier drainBarrier, Func<bool> drainDone, Action<long> reportMoved, bool pin)
     {
-        NativePool.SetWorkerIndex(Core.CoreId);
         CurrentCoreHook.Set(Core.CoreId);
         if (pin) Affinity.TryPin(Core.CoreId);
         var others = Core.Schedulables;
