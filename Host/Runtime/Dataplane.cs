@@ -63,30 +63,39 @@ internal sealed class Dataplane : IDisposable
 
         var shared = new SharedRegistry();
         var errors = new List<string>();
-        for (int core = 0; core < d.Cores; core++)
+        try
         {
-            var events = new EventScheduler(Log);
-            var ctx = new CoreContext(core, d.Cores, shared, _pool, d.BatchSize);
-            ctx.Schedulables.Add(events);
-            var worker = new Worker(ctx, events);
-            var builder = new GraphBuilder(ctx);
-            foreach (var chain in d.Chains)
+            for (int core = 0; core < d.Cores; core++)
             {
-                var rx = new PortReceiveNode(_ports[chain.From], core, d.BatchSize, ctx);
-                worker.AddReceiver(rx);
-                builder.Scope = chain.Name;
-                var pipe = builder.Source(n => rx.Next = n, $"{chain.Name}:{chain.From}");
-                foreach (var nfName in chain.Through)
-                    pipe = BuildNf(d.Nfs[nfName], registry, builder, ctx, events, pipe, core, errors);
-                builder.Scope = chain.Name;
-                pipe.Connect(new PortSendNode(_ports[chain.To], core) { Name = $"tx:{chain.To}" }, "tx");
+                // Build each replica as its core, so NFs may initialise per-core state in Build.
+                CurrentCoreHook.Set(core);
+                var events = new EventScheduler(Log);
+                var ctx = new CoreContext(core, d.Cores, shared, _pool, d.BatchSize);
+                ctx.Schedulables.Add(events);
+                var worker = new Worker(ctx, events);
+                var builder = new GraphBuilder(ctx);
+                foreach (var chain in d.Chains)
+                {
+                    var rx = new PortReceiveNode(_ports[chain.From], core, d.BatchSize, ctx);
+                    worker.AddReceiver(rx);
+                    builder.Scope = chain.Name;
+                    var pipe = builder.Source(n => rx.Next = n, $"{chain.Name}:{chain.From}");
+                    foreach (var nfName in chain.Through)
+                        pipe = BuildNf(d.Nfs[nfName], registry, builder, ctx, events, pipe, core, errors);
+                    builder.Scope = chain.Name;
+                    pipe.Connect(new PortSendNode(_ports[chain.To], core) { Name = $"tx:{chain.To}" }, "tx");
+                }
+                if (errors.Count == 0)
+                    foreach (var open in builder.Unconnected)
+                        errors.Add($"core {core}: the output of '{open}' is not connected (end the branch with .Drop() or route it)");
+                _nodes.AddRange(builder.Nodes);
+                _workers.Add(worker);
+                if (errors.Count > 0) break; // the same errors would repeat on every core
             }
-            if (errors.Count == 0)
-                foreach (var open in builder.Unconnected)
-                    errors.Add($"core {core}: the output of '{open}' is not connected (end the branch with .Drop() or route it)");
-            _nodes.AddRange(builder.Nodes);
-            _workers.Add(worker);
-            if (errors.Count > 0) break; // the same errors would repeat on every core
+        }
+        finally
+        {
+            CurrentCoreHook.Set(-1);
         }
         if (errors.Count > 0) throw new DeploymentException(errors.Distinct().ToList());
     }
