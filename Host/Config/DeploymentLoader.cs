@@ -10,7 +10,7 @@ namespace Switchboard.Host.Config;
 internal static class DeploymentLoader
 {
     public const int MaxCores = 64, MaxBatchSize = 1024, DefaultBatchSize = 32;
-    private static readonly string[] TopLevelKeys = ["$schema", "cores", "batchSize", "ports", "nfs", "chains", "invariants"];
+    public static readonly string[] TopLevelKeys = ["$schema", "cores", "batchSize", "ports", "nfs", "chains", "invariants"];
 
     public static LoadResult Load(string path, IReadOnlySet<string> knownNfTypes)
     {

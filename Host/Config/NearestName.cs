@@ -17,9 +17,9 @@ internal static class NearestName
         return bestDistance <= allowed ? best : null;
     }
 
-    /// <summary><c>; did you mean 'x'?</c> or empty.</summary>
+    /// <summary><c> (did you mean 'x'?)</c> or empty.</summary>
     public static string Hint(string input, IEnumerable<string> candidates) =>
-        Find(input, candidates) is { } s ? $"; did you mean '{s}'?" : "";
+        Find(input, candidates) is { } s ? $" (did you mean '{s}'?)" : "";
 
     private static int Distance(string a, string b)
     {
