@@ -95,18 +95,21 @@ internal sealed class ObjectView
             }
             if (d < long.MinValue || d > long.MaxValue)
             {
-                diag.Error(path, $"must be {min}..{max}, got {v.GetRawText()}");
+                diag.Error(path, RangeMessage(min, max, v.GetRawText()));
                 return null;
             }
             n = (long)d;
         }
         if (n < min || n > max)
         {
-            diag.Error(path, max == long.MaxValue ? $"must be >= {min}, got {n}" : $"must be {min}..{max}, got {n}");
+            diag.Error(path, RangeMessage(min, max, n.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             return null;
         }
         return n;
     }
+
+    private static string RangeMessage(long min, long max, string got) =>
+        max == long.MaxValue ? $"must be >= {min}, got {got}" : $"must be {min}..{max}, got {got}";
 
     public double? Number(string key, double min, double max, bool required = false)
     {

@@ -136,6 +136,21 @@ public class DeploymentErrorTests
         Assert.That(error.Column, Is.Not.Null);
     }
 
+    [TestCase("\"flows\": 1e400", "$.ports.g.flows", "expected an integer, got 1e400")]
+    [TestCase("\"count\": 1e19", "$.ports.g.count", "must be >= 0, got 1e19")]
+    [TestCase("\"tcpShare\": 1e400", "$.ports.g.tcpShare", "must be 0..1, got 1e400")]
+    [TestCase("\"seed\": 2147483648", "$.ports.g.seed", "must be -2147483648..2147483647, got 2147483648")]
+    public void OutOfRangeNumbers_AreErrors(string member, string path, string message)
+    {
+        using var dir = new TempDir();
+        var result = ConfigTestFiles.Parse($$"""
+            { "ports": { "g": { "type": "generator", {{member}} }, "n": { "type": "null" } },
+              "chains": [ { "from": "g", "to": "n" } ] }
+            """, dir);
+
+        Assert.That(result.Errors.Select(e => $"{e.JsonPath}: {e.Message}"), Is.EqualTo(new[] { $"{path}: {message}" }));
+    }
+
     [Test]
     public void DuplicateKeys_AreErrors_EvenInsidePassedThroughNfConfig()
     {

@@ -136,6 +136,20 @@ public class DeploymentLoadTests
     }
 
     [Test]
+    public void Load_AcceptsAUtf8ByteOrderMark()
+    {
+        using var dir = new TempDir();
+        var path = Path.Combine(dir.Path, "plugins.json");
+        File.WriteAllText(path, """{ "ports": { "g": { "type": "generator" }, "n": { "type": "null" } }, "chains": [ { "from": "g", "to": "n" } ] }""",
+                          new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
+        Assert.That(File.ReadAllBytes(path)[0], Is.EqualTo(0xEF));
+
+        var result = DeploymentLoader.Load(path, ConfigTestFiles.KnownNfTypes);
+
+        Assert.That(result.Ok, Is.True, result.FormatErrors());
+    }
+
+    [Test]
     public void IntegralFloats_CountAsIntegers_AsInJsonSchema()
     {
         using var dir = new TempDir();
