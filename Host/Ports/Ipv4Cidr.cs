@@ -1,5 +1,4 @@
-using System.Net;
-using System.Net.Sockets;
+using System.Globalization;
 
 namespace Switchboard.Host.Ports;
 
@@ -16,12 +15,19 @@ internal readonly record struct Ipv4Cidr(uint Network, int PrefixLength)
     public static Ipv4Cidr Parse(string text, string where)
     {
         var parts = text.Split('/');
-        if (parts.Length != 2 || !IPAddress.TryParse(parts[0], out var ip) || ip.AddressFamily != AddressFamily.InterNetwork
-            || !int.TryParse(parts[1], out int prefix) || prefix is < 0 or > 32)
-            throw new FormatException($"{where}: '{text}' is not an IPv4 CIDR block like 10.0.0.0/16.");
-        var b = ip.GetAddressBytes();
-        uint addr = (uint)(b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3]);
+        // Strict dotted quad: IPAddress.Parse would also take legacy forms such as "10.0.0" or "10".
+        var octets = parts[0].Split('.');
+        uint addr = 0;
+        if (parts.Length != 2 || octets.Length != 4 || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int prefix) || prefix > 32)
+            throw Bad(text, where);
+        foreach (var o in octets)
+        {
+            if (!byte.TryParse(o, NumberStyles.None, CultureInfo.InvariantCulture, out byte b)) throw Bad(text, where);
+            addr = addr << 8 | b;
+        }
         uint mask = prefix == 0 ? 0 : uint.MaxValue << (32 - prefix);
         return new Ipv4Cidr(addr & mask, prefix);
     }
+
+    private static FormatException Bad(string text, string where) => new($"{where}: '{text}' is not an IPv4 CIDR block like 10.0.0.0/16.");
 }
