@@ -28,6 +28,10 @@ internal sealed unsafe class PcapReaderPort : ManagedPort
         public int Next;
         public long Passes;
         public bool Done;
+        // Keep two queues' cursors (written by different cores) off one cache line.
+#pragma warning disable CS0169
+        private long _p1, _p2, _p3, _p4, _p5, _p6;
+#pragma warning restore CS0169
     }
 
     public PcapReaderPort(PcapInPortSpec spec, int portIndex, int queues, NativePool pool)

@@ -22,6 +22,10 @@ internal sealed unsafe class PcapWriterPort : ManagedPort
     {
         public readonly byte[] Bytes = new byte[size];
         public int Used;
+        // Keep two queues' fill levels (written by different cores) off one cache line.
+#pragma warning disable CS0169
+        private long _p1, _p2, _p3, _p4, _p5, _p6, _p7;
+#pragma warning restore CS0169
     }
 
     public PcapWriterPort(PcapOutPortSpec spec, int queues) : this(spec.Name, spec.File, spec.SnapLength, queues) { }

@@ -130,9 +130,9 @@ public sealed unsafe class GeneratorPortTests
         using var b = new GeneratorPort(Spec(50) with { Seed = 42, MaxSize = 900 }, 0, 2, _pool);
         using var c = new GeneratorPort(Spec(50) with { Seed = 43, MaxSize = 900 }, 0, 2, _pool);
 
-        var fa = PortTestSupport.Drain(a, 1, limit: 80);
-        Assert.That(PortTestSupport.Drain(b, 1, limit: 80), Is.EqualTo(fa));
-        Assert.That(PortTestSupport.Drain(c, 1, limit: 80), Is.Not.EqualTo(fa));
+        var fa = PortTestSupport.Hex(PortTestSupport.Drain(a, 1, limit: 80));
+        Assert.That(PortTestSupport.Hex(PortTestSupport.Drain(b, 1, limit: 80)), Is.EqualTo(fa));
+        Assert.That(PortTestSupport.Hex(PortTestSupport.Drain(c, 1, limit: 80)), Is.Not.EqualTo(fa));
     }
 
     [Test]

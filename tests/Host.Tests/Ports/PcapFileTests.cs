@@ -89,7 +89,7 @@ public sealed class PcapFileTests
 
         var frames = PortTestSupport.Drain(port, 0, expectedPort: 3);
 
-        Assert.That(frames, Is.EqualTo(new[] { FrameA, FrameB }));
+        Assert.That(PortTestSupport.Hex(frames), Is.EqualTo(PortTestSupport.Hex([FrameA, FrameB])));
         Assert.That(port.Exhausted, Is.True);
     }
 

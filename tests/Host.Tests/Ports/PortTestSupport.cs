@@ -79,5 +79,11 @@ internal static unsafe class PortTestSupport
     /// <summary>The flow key of a frame as the pipeline would compute it after parsing.</summary>
     public static FlowKey? KeyOf(byte[] frame) => RssQueue.TryGetFlowKey(frame, out var k) ? k : null;
 
+    /// <summary>Frames as hex strings (fast to compare, readable in failure messages).</summary>
+    public static List<string> Hex(IEnumerable<byte[]> frames) => frames.Select(Convert.ToHexString).ToList();
+
+    /// <summary>Frames as a sorted list of hex strings: equal lists mean the same multiset of frames.</summary>
+    public static List<string> SortedHex(IEnumerable<byte[]> frames) => frames.Select(Convert.ToHexString).Order(StringComparer.Ordinal).ToList();
+
     public static string TempPath(string ext) => Path.Combine(Path.GetTempPath(), $"sb-ports-{Guid.NewGuid():N}.{ext}");
 }
