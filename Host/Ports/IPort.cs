@@ -18,14 +18,18 @@ internal unsafe interface IPort : IDisposable
     PortCounters Counters { get; }
 
     /// <summary>Fill up to <paramref name="max"/> descriptors with received packets; returns how many.
-    /// The descriptors are reset for receive (empty header stack, metadata zeroed, input port set).</summary>
+    /// The descriptors are reset for receive (empty header stack, metadata zeroed, input port set).
+    /// Buffers come from the port's pool; when it runs dry the shortfall is counted in
+    /// <see cref="QueueCounters.RxNoBuffer"/>. Only the core owning <paramref name="queue"/> may call this.</summary>
     int Receive(int queue, PacketDesc** descs, int max);
 
     /// <summary>Take ownership of <paramref name="count"/> packets: transmit what it can, free the rest
     /// (counted as TX drops). Returns how many were transmitted.</summary>
     int Send(int queue, PacketDesc** descs, int count);
 
-    /// <summary>True when a receive-only port has nothing more to give (a pcap replayed once).</summary>
+    /// <summary>True when the port has nothing more to give: a pcap replayed once, a generator whose
+    /// packet count is spent. Ports that cannot receive (sinks) report true; endless sources never do.
+    /// Safe to read from any thread.</summary>
     bool Exhausted { get; }
 }
 
@@ -42,6 +46,8 @@ internal sealed class PortCounters(int queues)
     public long RxNoBuffer => PerQueue.Sum(q => q.RxNoBuffer);
 }
 
+/// <summary>One queue's counters. TX bytes and RX bytes are frame lengths without FCS. RxNoBuffer counts
+/// packets a receive could not deliver because the pool had no free buffer.</summary>
 internal sealed class QueueCounters
 {
     public long RxPackets, RxBytes, TxPackets, TxBytes, TxDropped, RxNoBuffer;
