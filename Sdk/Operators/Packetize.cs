@@ -5,8 +5,9 @@ namespace Switchboard.Sdk;
 /// <summary>
 /// Packetize (thesis 3.1.1) as a standalone API: turns byte arrays into TCP segments that reuse a
 /// template packet's Ethernet/IP/TCP headers. Create one, hand it to the UDFs that need it, and place
-/// it in the graph with <see cref="Pipe.Packetize"/>; the packets it builds leave that node, after the
-/// batch passing through it, or when the core's scheduler visits it. Build one per graph replica (core).
+/// it in the graph with <see cref="Pipe.Packetize"/>; the packets it builds leave that node in batches:
+/// when a batch of them fills, after the next batch passing through the node, or when the core's scheduler
+/// visits it. Build one per graph replica (core).
 /// </summary>
 public sealed unsafe class Packetizer
 {

@@ -110,7 +110,7 @@ internal sealed unsafe class WindowNode<T> : Node, ISchedulable, IStreamEmitter,
         }
         DeliverWindows(s);
         if (s.FinReached) Finish(s, WindowReason.Closed, keepClosed: true);
-        else if (s.WindowStart == s.Contiguous && s.Islands == 0 || s.WindowStart >= _maxBytes / 2) s.Compact();
+        else if (s.WindowStart == s.Contiguous && s.Islands == 0) s.Compact(); // nothing to move: free
         return !(_consume && carriesStream && !syn);
     }
 
@@ -141,7 +141,8 @@ internal sealed unsafe class WindowNode<T> : Node, ISchedulable, IStreamEmitter,
     {
         if (s.Contiguous > s.WindowStart) Tail(s, reason, s.WindowStart, s.Contiguous);
         for (int i = 0; i < s.Islands; i++) Tail(s, reason, s.IslandStart[i], s.IslandEnd[i]);
-        if (_consume && reason == WindowReason.Closed) SendFin(s);
+        // The FIN was consumed with the data, so a close (or a FIN whose gap never filled) is re-sent after the emitted bytes.
+        if (_consume && (reason == WindowReason.Closed || s.FinSeen && reason is WindowReason.Timeout or WindowReason.Evicted)) SendFin(s);
         s.Release(keepClosed);
         if (!keepClosed) _table.Remove(s);
     }

@@ -70,7 +70,8 @@ internal sealed class StreamState
             payload = payload[(int)(Contiguous - start)..];
             start = Contiguous;
         }
-        if (end > maxBytes && WindowStart > 0)
+        // Reclaim delivered bytes rather than grow (or overflow) when they are at least half of what is held.
+        if (end > (Buffer?.Length ?? 0) && WindowStart > 0 && (end > maxBytes || WindowStart * 2 >= HighWater))
         {
             int shift = WindowStart;
             Compact();

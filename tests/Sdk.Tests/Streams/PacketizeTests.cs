@@ -52,6 +52,19 @@ public class PacketizeTests
     }
 
     [Test]
+    public void ConsumeMode_FinWhoseGapNeverFills_IsSentAfterTheTimeoutTail()
+    {
+        var rig = new WindowRig(new WindowOptions { WindowSize = 100, Consume = true, Timeout = TimeSpan.FromSeconds(1) }, emitUpper: true);
+        var c = new Conversation();
+        rig.Push(c.Syn(), c.Data(0, "ab"), c.Data(5, "fg", Tcp.Fin));
+        rig.PollAfter(TimeSpan.FromSeconds(2));
+        var segs = rig.Output.Packets.Skip(1).Select(p => Segment.ParseIpv4(p.Bytes)).ToList();
+        Assert.That(segs.Select(s => Encoding.ASCII.GetString(s.Payload)), Is.EqualTo(new[] { "AB", "FG", "" }));
+        Assert.That(segs[^1].Flags & Tcp.Fin, Is.EqualTo(Tcp.Fin));
+        Assert.That(rig.Harness.InUseDelta, Is.Zero);
+    }
+
+    [Test]
     public void StandalonePacketizer_SegmentsBytesBehindATemplatePacket()
     {
         var h = new GraphHarness();

@@ -128,6 +128,22 @@ public class WindowReassemblyTests
     }
 
     [Test]
+    public void OutOfOrderIslandsAreBounded()
+    {
+        var rig = new WindowRig(new WindowOptions { WindowSize = 1000 });
+        var c = new Conversation();
+        rig.Push(c.Syn());
+        for (int i = 1; i <= StreamState.MaxIslands + 1; i++) rig.Push(c.Data(i * 10, "xy"));
+        Assert.That(rig.Node.OverflowBytes, Is.EqualTo(2), "one island more than the bound is dropped");
+        rig.Push(c.Data(0, "0123456789"), c.Data(10 * (StreamState.MaxIslands + 1), "xy"));
+        Assert.That(rig.Node.OverflowBytes, Is.EqualTo(2), "once the first gap fills, the retransmission fits");
+        rig.PollAfter(TimeSpan.FromMinutes(1));
+        Assert.That(rig.Calls[0].Text, Is.EqualTo("0123456789xy"));
+        Assert.That(rig.Calls, Has.Count.EqualTo(StreamState.MaxIslands + 1));
+        Assert.That(rig.Calls[^1].Offset, Is.EqualTo(10 * (StreamState.MaxIslands + 1)));
+    }
+
+    [Test]
     public void LongStream_StaysWithinBufferBound()
     {
         var rig = new WindowRig(new WindowOptions { WindowSize = 100, Slide = 30, MaxBufferBytes = 256 });
