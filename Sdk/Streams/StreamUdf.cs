@@ -42,8 +42,9 @@ public readonly ref struct StreamContext
     /// <summary>
     /// Send <paramref name="data"/> on in this direction, packetized into TCP segments that reuse the
     /// flow's Ethernet/IP/TCP headers, continuing the flow's output sequence numbers. Only in
-    /// <see cref="WindowOptions.Consume"/> mode. Returns false if buffers ran out or the headers could
-    /// not be captured (the shortfall is counted on the node).
+    /// <see cref="WindowOptions.Consume"/> mode (otherwise throws <see cref="InvalidOperationException"/>).
+    /// Returns false if buffers ran out or the headers could not be captured (the shortfall is counted on
+    /// the node). Emitted packets leave the window node ahead of the packets it forwards afterwards.
     /// </summary>
     public bool Emit(ReadOnlySpan<byte> data) => _emitter.Emit(_state, data);
 }
