@@ -178,12 +178,12 @@ public sealed class PcapPortTests
     {
         var path = NewFile();
         var frames = VariedFrames(20, flows: 4);
-        using (var o = PortFactory.Create(new Config.PcapOutPortSpec("cap", "$.ports.cap") { File = path, SnapLength = 2000 }, 1, 1, _pool))
+        using (var o = PortFactory.Create(new global::Switchboard.Host.Config.PcapOutPortSpec("cap", "$.ports.cap") { File = path, SnapLength = 2000 }, 1, 1, _pool))
         {
             Assert.That((o.Kind, o.Name, o.CanSend, o.CanReceive), Is.EqualTo(("pcap-out", "cap", true, false)));
             PortTestSupport.Send(o, _pool, 0, frames);
         }
-        using var i = PortFactory.Create(new Config.PcapInPortSpec("replay", "$.ports.replay") { File = path }, 1, 1, _pool);
+        using var i = PortFactory.Create(new global::Switchboard.Host.Config.PcapInPortSpec("replay", "$.ports.replay") { File = path }, 1, 1, _pool);
         Assert.That((i.Kind, i.CanSend, i.CanReceive), Is.EqualTo(("pcap-in", false, true)));
         Assert.That(PortTestSupport.Hex(PortTestSupport.Drain(i, 0, expectedPort: 1)), Is.EqualTo(PortTestSupport.Hex(frames)));
     }
