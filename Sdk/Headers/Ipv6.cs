@@ -9,6 +9,8 @@ namespace Switchboard.Sdk;
 public struct Ipv6 : IHeader
 {
     public const int Size = 40;
+    /// <summary>Extension header numbers (RFC 8200 §4, RFC 4302) that the parser skips.</summary>
+    public const byte ExtHopByHop = 0, ExtRouting = 43, ExtFragment = 44, ExtAuthentication = 51, ExtDestinationOptions = 60, NoNextHeader = 59;
 
     private uint _vtcFlow;
     private ushort _payloadLength;
@@ -21,6 +23,8 @@ public struct Ipv6 : IHeader
 
     public readonly int Version => (int)(NetOrder.U32(_vtcFlow) >> 28);
     public readonly uint FlowLabel => NetOrder.U32(_vtcFlow) & 0xFFFFF;
+    /// <summary>Traffic class (DSCP and ECN).</summary>
+    public readonly byte TrafficClass => (byte)(NetOrder.U32(_vtcFlow) >> 20);
     public ushort PayloadLength { readonly get => NetOrder.U16(_payloadLength); set => _payloadLength = NetOrder.U16(value); }
 
     public void SetVersionClassFlow(byte trafficClass, uint flowLabel) =>
