@@ -3,8 +3,9 @@ using System.Runtime.InteropServices;
 namespace Switchboard.Sdk;
 
 /// <summary>IPv6 fixed header (40 bytes). The parsed header's length includes any extension headers
-/// (hop-by-hop, routing, fragment, destination options); <see cref="Packet.IpProtocol"/>
-/// gives the protocol that follows them.</summary>
+/// (hop-by-hop, routing, fragment, destination options, authentication, mobility, HIP, shim6);
+/// <see cref="Packet.IpProtocol"/> gives the protocol that follows them. ESP is not skipped: it is the
+/// upper-layer protocol. After a non-first fragment's header nothing more is parsed.</summary>
 [StructLayout(LayoutKind.Sequential, Pack = 1)]
 public struct Ipv6 : IHeader
 {
