@@ -59,6 +59,15 @@ public static class Checksum
         return (ushort)~sum;
     }
 
+    /// <summary>
+    /// Incremental update after one byte changed. <paramref name="offset"/> is the byte's offset from the
+    /// start of the checksummed data (or any even-aligned point): an even offset is the high half of its
+    /// 16-bit word, an odd offset the low half (e.g. IPv4 TTL is at offset 8, protocol at 9).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ushort UpdateByte(ushort checksum, int offset, byte oldValue, byte newValue) =>
+        (offset & 1) == 0 ? Update(checksum, (ushort)(oldValue << 8), (ushort)(newValue << 8)) : Update(checksum, (ushort)oldValue, (ushort)newValue);
+
     /// <summary>Incremental update for a 32-bit field (an IPv4 address).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ushort Update(ushort checksum, uint oldValue, uint newValue) =>

@@ -4,13 +4,16 @@ namespace Switchboard.Sdk;
 
 /// <summary>
 /// Validating parsers for each header kind. Each checks that every byte it or a later accessor will
-/// touch lies inside the packet (and inside the IP datagram for transport headers) before pushing the
-/// header, so header views can never read out of bounds.
+/// touch lies inside the packet (and inside the IP datagram for headers above IP) before pushing the
+/// header, so header views can never read out of bounds. Invariant kept by every push:
+/// <c>PayloadOffset &lt;= PayloadEnd(Length)</c>.
 /// </summary>
 internal static unsafe class HeaderParser
 {
-    private const int MaxVlanTags = 2;
-    private const int MaxIpv6Extensions = 8;
+    /// <summary>802.1Q plus one 802.1ad outer tag (QinQ); a third tag is rejected.</summary>
+    internal const int MaxVlanTags = 2;
+    /// <summary>More extension headers than this is treated as an attack (RFC 8504 §5.3 lets nodes set limits).</summary>
+    internal const int MaxIpv6Extensions = 8;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ParseStatus Parse(PacketDesc* d, HeaderKind kind) => kind switch
@@ -25,29 +28,71 @@ internal static unsafe class HeaderParser
         _ => ParseStatus.NotThisProtocol,
     };
 
-    /// <summary>Pop the top header (deparse): its bytes become payload again.</summary>
-    public static HeaderKind Deparse(PacketDesc* d) => d->Headers.Pop();
+    /// <summary>Pop the top header (deparse): its bytes become payload again. Popping an IP header
+    /// restores the IP state (protocol, datagram end, fragment flags) of the IP header below it, or clears it.</summary>
+    public static HeaderKind Deparse(PacketDesc* d)
+    {
+        ref var h = ref d->Headers;
+        var kind = h.Pop();
+        if (kind is HeaderKind.Ipv4 or HeaderKind.Ipv6) RestoreIpState(d);
+        return kind;
+    }
+
+    private static void RestoreIpState(PacketDesc* d)
+    {
+        ref var h = ref d->Headers;
+        h.ClearIpState();
+        for (int i = h.Depth - 1; i >= 0; i--)
+        {
+            var k = (HeaderKind)h.Kinds[i];
+            if (k is not (HeaderKind.Ipv4 or HeaderKind.Ipv6)) continue;
+            int off = h.Offsets[i], len = h.Lengths[i];
+            // Bound by the enclosing IP datagram, if any, as the original parse was.
+            int end = d->Length;
+            for (int j = i - 1; j >= 0; j--)
+                if ((HeaderKind)h.Kinds[j] is HeaderKind.Ipv4 or HeaderKind.Ipv6) { end = Math.Min(end, EndOf(d, j)); break; }
+            IpInfo info;
+            var status = k == HeaderKind.Ipv4 ? AnalyzeIpv4(d->Data + off, end - off, out info) : AnalyzeIpv6(d->Data + off, end - off, out info);
+            if (status == ParseStatus.Ok && info.HeaderLength == len) h.SetIpState(info, off);
+            else
+            {
+                // The header was rewritten since it was parsed; keep what can be trusted: its pushed length.
+                h.NetworkEnd = (ushort)Math.Max(off + len, Math.Min(end, d->Length));
+            }
+            return;
+        }
+    }
+
+    /// <summary>Datagram end of the IP entry at stack index <paramref name="i"/>, recomputed from its bytes (never before its header's end).</summary>
+    internal static int EndOf(PacketDesc* d, int i)
+    {
+        ref var h = ref d->Headers;
+        int off = h.Offsets[i], len = h.Lengths[i];
+        byte* p = d->Data + off;
+        int total = (HeaderKind)h.Kinds[i] == HeaderKind.Ipv4 ? p[2] << 8 | p[3] : Ipv6.Size + (p[4] << 8 | p[5]);
+        return Math.Max(off + len, Math.Min(off + total, d->Length));
+    }
 
     private static ParseStatus ParseEthernet(PacketDesc* d)
     {
         ref var h = ref d->Headers;
         int off = h.PayloadOffset;
-        int end = d->Length;
-        if (end - off < Ethernet.Size) return ParseStatus.Truncated;
+        int avail = h.PayloadEnd(d->Length) - off;
+        if (avail < Ethernet.Size) return ParseStatus.Truncated;
         byte* p = d->Data + off;
         int len = Ethernet.Size;
         ushort type = (ushort)(p[12] << 8 | p[13]);
         for (int tags = 0; type is Ethernet.TypeVlan or Ethernet.TypeQinQ; tags++)
         {
             if (tags == MaxVlanTags) return ParseStatus.BadHeaderLength;
-            if (end - off < len + 4) return ParseStatus.Truncated;
+            if (avail < len + 4) return ParseStatus.Truncated;
             type = (ushort)(p[len + 2] << 8 | p[len + 3]);
             len += 4;
         }
         return h.Push(HeaderKind.Ethernet, off, len) ? ParseStatus.Ok : ParseStatus.StackFull;
     }
 
-    /// <summary>What protocol the current top header says comes next, if it can tell.</summary>
+    /// <summary>Whether the current top header says <paramref name="want"/> comes next.</summary>
     private static bool NextIs(PacketDesc* d, HeaderKind want)
     {
         ref var h = ref d->Headers;
@@ -63,69 +108,77 @@ internal static unsafe class HeaderParser
             }
             case HeaderKind.Ipv4:
             case HeaderKind.Ipv6:
-                return h.IpProtocol == (want == HeaderKind.Ipv4 ? 4 : Ipv4.ProtoIpv6);
+                return h.IpProtocol == (want == HeaderKind.Ipv4 ? Ipv4.ProtoIpip : Ipv4.ProtoIpv6);
             default:
                 return false;
         }
     }
 
-    private static ParseStatus ParseIpv4(PacketDesc* d)
+    /// <summary>What an IP header says about itself, once validated.</summary>
+    internal struct IpInfo
     {
-        if (!NextIs(d, HeaderKind.Ipv4)) return ParseStatus.NotThisProtocol;
-        ref var h = ref d->Headers;
-        int off = h.PayloadOffset;
-        int avail = h.PayloadEnd(d->Length) - off;
+        public int HeaderLength;   // including IPv4 options / IPv6 extension headers
+        public int TotalLength;    // the datagram's declared length
+        public byte Protocol;      // upper-layer protocol
+        public bool Fragment, NonFirstFragment;
+    }
+
+    /// <summary>Validate an IPv4 header at <paramref name="p"/> with <paramref name="avail"/> bytes of datagram room.</summary>
+    internal static ParseStatus AnalyzeIpv4(byte* p, int avail, out IpInfo info)
+    {
+        info = default;
         if (avail < Ipv4.MinSize) return ParseStatus.Truncated;
-        byte* p = d->Data + off;
-        if (p[0] >> 4 != 4) return h.Top == HeaderKind.None ? ParseStatus.NotThisProtocol : ParseStatus.BadVersion;
+        if (p[0] >> 4 != 4) return ParseStatus.BadVersion;
         int ihl = (p[0] & 0xF) * 4;
         if (ihl < Ipv4.MinSize) return ParseStatus.BadHeaderLength;
         if (ihl > avail) return ParseStatus.Truncated;
         int total = p[2] << 8 | p[3];
         if (total < ihl || total > avail) return ParseStatus.BadTotalLength;
-        if (!h.Push(HeaderKind.Ipv4, off, ihl)) return ParseStatus.StackFull;
-        ushort frag = (ushort)(p[6] << 8 | p[7]);
-        h.Fragment = (frag & 0x3FFF) != 0;
-        h.NonFirstFragment = (frag & 0x1FFF) != 0;
-        h.IpProtocol = p[9];
-        h.NetworkEnd = (ushort)(off + total);
+        int frag = p[6] << 8 | p[7];
+        info.HeaderLength = ihl;
+        info.TotalLength = total;
+        info.Protocol = p[9];
+        info.Fragment = (frag & 0x3FFF) != 0;          // MF set or offset non-zero
+        info.NonFirstFragment = (frag & 0x1FFF) != 0;
         return ParseStatus.Ok;
     }
 
-    private static ParseStatus ParseIpv6(PacketDesc* d)
+    /// <summary>Validate an IPv6 header and walk its extension headers (RFC 8200 §4).</summary>
+    internal static ParseStatus AnalyzeIpv6(byte* p, int avail, out IpInfo info)
     {
-        if (!NextIs(d, HeaderKind.Ipv6)) return ParseStatus.NotThisProtocol;
-        ref var h = ref d->Headers;
-        int off = h.PayloadOffset;
-        int avail = h.PayloadEnd(d->Length) - off;
+        info = default;
         if (avail < Ipv6.Size) return ParseStatus.Truncated;
-        byte* p = d->Data + off;
-        if (p[0] >> 4 != 6) return h.Top == HeaderKind.None ? ParseStatus.NotThisProtocol : ParseStatus.BadVersion;
-        int payload = p[4] << 8 | p[5];
-        // Payload length 0 means a jumbogram (RFC 2675), which needs a hop-by-hop option we do not support.
-        if (payload == 0 && avail > Ipv6.Size) return ParseStatus.BadTotalLength;
-        int total = Ipv6.Size + payload;
+        if (p[0] >> 4 != 6) return ParseStatus.BadVersion;
+        // Payload length 0 with a hop-by-hop header would be a jumbogram (RFC 2675): unsupported, and the
+        // hop-by-hop header then fails the bounds check below. Otherwise 0 just means no payload.
+        int total = Ipv6.Size + (p[4] << 8 | p[5]);
         if (total > avail) return ParseStatus.BadTotalLength;
 
         byte next = p[6];
         int len = Ipv6.Size;
-        bool fragment = false, nonFirst = false;
         for (int n = 0; ; n++)
         {
             int extLen;
             switch (next)
             {
-                case 0: case 43: case 60: case 135: case 139: case 140: // hop-by-hop, routing, dest opts, mobility, HIP, shim6
+                case Ipv6.ExtHopByHop:
+                    if (n != 0) return ParseStatus.BadExtensionHeader; // only allowed right after the fixed header
+                    goto case Ipv6.ExtDestinationOptions;
+                case Ipv6.ExtRouting:
+                case Ipv6.ExtDestinationOptions:
+                case 135: case 139: case 140: // mobility, HIP, shim6: same length format (RFC 7045)
                     if (total - len < 8) return ParseStatus.BadExtensionHeader;
                     extLen = (p[len + 1] + 1) * 8;
                     break;
-                case 44: // fragment
+                case Ipv6.ExtFragment:
                     if (total - len < 8) return ParseStatus.BadExtensionHeader;
                     extLen = 8;
-                    fragment = true;
-                    nonFirst = ((p[len + 2] << 8 | p[len + 3]) & 0xFFF8) != 0;
+                    int offsetFlags = p[len + 2] << 8 | p[len + 3];
+                    // An atomic fragment (offset 0, M clear) is not a fragment (RFC 6946).
+                    info.Fragment = (offsetFlags & 0xFFF9) != 0;
+                    info.NonFirstFragment = (offsetFlags & 0xFFF8) != 0;
                     break;
-                case 51: // authentication header: length in 4-byte units, minus 2
+                case Ipv6.ExtAuthentication: // length in 4-byte units, minus 2 (RFC 4302)
                     if (total - len < 8) return ParseStatus.BadExtensionHeader;
                     extLen = (p[len + 1] + 2) * 4;
                     break;
@@ -135,24 +188,57 @@ internal static unsafe class HeaderParser
             if (n == MaxIpv6Extensions || extLen > total - len) return ParseStatus.BadExtensionHeader;
             next = p[len];
             len += extLen;
+            // After a non-first fragment's header the bytes are the middle of the datagram, not headers.
+            if (info.NonFirstFragment) break;
         }
     done:
-        if (!h.Push(HeaderKind.Ipv6, off, len)) return ParseStatus.StackFull;
-        h.IpProtocol = next;
-        h.Fragment = fragment;
-        h.NonFirstFragment = nonFirst;
-        h.NetworkEnd = (ushort)(off + total);
+        info.HeaderLength = len;
+        info.TotalLength = total;
+        info.Protocol = next;
         return ParseStatus.Ok;
+    }
+
+    private static ParseStatus ParseIpv4(PacketDesc* d) => ParseIp(d, HeaderKind.Ipv4);
+
+    private static ParseStatus ParseIpv6(PacketDesc* d) => ParseIp(d, HeaderKind.Ipv6);
+
+    private static ParseStatus ParseIp(PacketDesc* d, HeaderKind kind)
+    {
+        if (!NextIs(d, kind)) return ParseStatus.NotThisProtocol;
+        ref var h = ref d->Headers;
+        // IP in IP: a non-first fragment of the outer datagram carries no inner header.
+        if (h.NonFirstFragment && h.Top is HeaderKind.Ipv4 or HeaderKind.Ipv6) return ParseStatus.Fragment;
+        int off = h.PayloadOffset;
+        int avail = h.PayloadEnd(d->Length) - off;
+        byte* p = d->Data + off;
+        int version = kind == HeaderKind.Ipv4 ? 4 : 6;
+        // Raw IP (nothing parsed): a packet of the other version is simply not this protocol.
+        if (h.Top == HeaderKind.None && avail > 0 && p[0] >> 4 != version) return ParseStatus.NotThisProtocol;
+        var status = kind == HeaderKind.Ipv4 ? AnalyzeIpv4(p, avail, out var info) : AnalyzeIpv6(p, avail, out info);
+        if (status != ParseStatus.Ok) return status;
+        if (!h.Push(kind, off, info.HeaderLength)) return ParseStatus.StackFull;
+        h.SetIpState(info, off);
+        return ParseStatus.Ok;
+    }
+
+    /// <summary>Common checks for headers carried by IP: right protocol, a first fragment, room for <paramref name="minSize"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ParseStatus TransportRoom(ref HeaderStack h, int length, byte proto, bool v4Only, bool v6Only, int minSize, out int off, out int avail)
+    {
+        off = avail = 0;
+        var top = h.Top;
+        if (!(top == HeaderKind.Ipv4 && !v6Only || top == HeaderKind.Ipv6 && !v4Only) || h.IpProtocol != proto) return ParseStatus.NotThisProtocol;
+        if (h.NonFirstFragment) return ParseStatus.Fragment;
+        off = h.PayloadOffset;
+        avail = h.PayloadEnd(length) - off;
+        return avail < minSize ? ParseStatus.Truncated : ParseStatus.Ok;
     }
 
     private static ParseStatus ParseTcp(PacketDesc* d)
     {
         ref var h = ref d->Headers;
-        if (h.Top is not (HeaderKind.Ipv4 or HeaderKind.Ipv6) || h.IpProtocol != Ipv4.ProtoTcp) return ParseStatus.NotThisProtocol;
-        if (h.NonFirstFragment) return ParseStatus.Fragment;
-        int off = h.PayloadOffset;
-        int avail = h.PayloadEnd(d->Length) - off;
-        if (avail < Tcp.MinSize) return ParseStatus.Truncated;
+        var s = TransportRoom(ref h, d->Length, Ipv4.ProtoTcp, false, false, Tcp.MinSize, out int off, out int avail);
+        if (s != ParseStatus.Ok) return s;
         int len = (d->Data[off + 12] >> 4) * 4;
         if (len < Tcp.MinSize) return ParseStatus.BadHeaderLength;
         if (len > avail) return ParseStatus.Truncated;
@@ -162,11 +248,8 @@ internal static unsafe class HeaderParser
     private static ParseStatus ParseUdp(PacketDesc* d)
     {
         ref var h = ref d->Headers;
-        if (h.Top is not (HeaderKind.Ipv4 or HeaderKind.Ipv6) || h.IpProtocol != Ipv4.ProtoUdp) return ParseStatus.NotThisProtocol;
-        if (h.NonFirstFragment) return ParseStatus.Fragment;
-        int off = h.PayloadOffset;
-        int avail = h.PayloadEnd(d->Length) - off;
-        if (avail < Udp.Size) return ParseStatus.Truncated;
+        var s = TransportRoom(ref h, d->Length, Ipv4.ProtoUdp, false, false, Udp.Size, out int off, out int avail);
+        if (s != ParseStatus.Ok) return s;
         int len = d->Data[off + 4] << 8 | d->Data[off + 5];
         // A first fragment carries only part of the datagram, so its length may exceed what is here.
         if (len < Udp.Size || (!h.Fragment && len > avail)) return ParseStatus.BadTotalLength;
@@ -176,11 +259,9 @@ internal static unsafe class HeaderParser
     private static ParseStatus ParseIcmp(PacketDesc* d, byte proto, HeaderKind kind)
     {
         ref var h = ref d->Headers;
-        var ip = kind == HeaderKind.Icmp ? HeaderKind.Ipv4 : HeaderKind.Ipv6;
-        if (h.Top != ip || h.IpProtocol != proto) return ParseStatus.NotThisProtocol;
-        if (h.NonFirstFragment) return ParseStatus.Fragment;
-        int off = h.PayloadOffset;
-        if (h.PayloadEnd(d->Length) - off < Icmp.Size) return ParseStatus.Truncated;
+        bool v4 = kind == HeaderKind.Icmp;
+        var s = TransportRoom(ref h, d->Length, proto, v4, !v4, Icmp.Size, out int off, out _);
+        if (s != ParseStatus.Ok) return s;
         return h.Push(kind, off, Icmp.Size) ? ParseStatus.Ok : ParseStatus.StackFull;
     }
 }

@@ -8,7 +8,7 @@ namespace Switchboard.Sdk;
 public struct Ipv4 : IHeader
 {
     public const int MinSize = 20;
-    public const byte ProtoIcmp = 1, ProtoTcp = 6, ProtoUdp = 17, ProtoIpv6 = 41, ProtoIcmpv6 = 58;
+    public const byte ProtoIcmp = 1, ProtoIpip = 4, ProtoTcp = 6, ProtoUdp = 17, ProtoIpv6 = 41, ProtoIcmpv6 = 58;
 
     private byte _versionIhl;
     public byte Tos;

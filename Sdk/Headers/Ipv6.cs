@@ -3,12 +3,15 @@ using System.Runtime.InteropServices;
 namespace Switchboard.Sdk;
 
 /// <summary>IPv6 fixed header (40 bytes). The parsed header's length includes any extension headers
-/// (hop-by-hop, routing, fragment, destination options); <see cref="Packet.IpProtocol"/>
-/// gives the protocol that follows them.</summary>
+/// (hop-by-hop, routing, fragment, destination options, authentication, mobility, HIP, shim6);
+/// <see cref="Packet.IpProtocol"/> gives the protocol that follows them. ESP is not skipped: it is the
+/// upper-layer protocol. After a non-first fragment's header nothing more is parsed.</summary>
 [StructLayout(LayoutKind.Sequential, Pack = 1)]
 public struct Ipv6 : IHeader
 {
     public const int Size = 40;
+    /// <summary>Extension header numbers (RFC 8200 §4, RFC 4302) that the parser skips.</summary>
+    public const byte ExtHopByHop = 0, ExtRouting = 43, ExtFragment = 44, ExtAuthentication = 51, ExtDestinationOptions = 60, NoNextHeader = 59;
 
     private uint _vtcFlow;
     private ushort _payloadLength;
@@ -21,6 +24,8 @@ public struct Ipv6 : IHeader
 
     public readonly int Version => (int)(NetOrder.U32(_vtcFlow) >> 28);
     public readonly uint FlowLabel => NetOrder.U32(_vtcFlow) & 0xFFFFF;
+    /// <summary>Traffic class (DSCP and ECN).</summary>
+    public readonly byte TrafficClass => (byte)(NetOrder.U32(_vtcFlow) >> 20);
     public ushort PayloadLength { readonly get => NetOrder.U16(_payloadLength); set => _payloadLength = NetOrder.U16(value); }
 
     public void SetVersionClassFlow(byte trafficClass, uint flowLabel) =>

@@ -4,7 +4,7 @@ namespace Switchboard.Sdk;
 
 /// <summary>
 /// A 5-tuple (addresses, ports, protocol). IPv4 addresses are held as IPv4-mapped IPv6 values so one
-/// type covers both families. Ports are 0 for protocols without them (ICMP uses the echo id as source port).
+/// type covers both families. Ports are 0 for protocols without them (ICMP echo uses the echo id for both).
 /// </summary>
 public readonly record struct FlowKey(ulong SourceHigh, ulong SourceLow, ulong DestinationHigh, ulong DestinationLow,
     ushort SourcePort, ushort DestinationPort, byte Protocol)
@@ -29,11 +29,14 @@ public readonly record struct FlowKey(ulong SourceHigh, ulong SourceLow, ulong D
         return (uint)(Mix(h) >> 32);
     }
 
-    /// <summary>A hash equal for both directions of a connection.</summary>
+    /// <summary>A hash equal for both directions of a connection: the hash of whichever direction has the
+    /// smaller (address, port) endpoint as its source. Stable across cores and runs.</summary>
     public uint SymmetricHash()
     {
-        var rev = Reverse();
-        return Hash() ^ rev.Hash();
+        bool ordered = SourceHigh != DestinationHigh ? SourceHigh < DestinationHigh
+            : SourceLow != DestinationLow ? SourceLow < DestinationLow
+            : SourcePort <= DestinationPort;
+        return ordered ? Hash() : Reverse().Hash();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -45,21 +48,33 @@ public readonly record struct FlowKey(ulong SourceHigh, ulong SourceLow, ulong D
         return x ^ (x >> 31);
     }
 
-    /// <summary>The flow key of a packet with an IP header parsed (ports read when TCP/UDP/ICMP is present in the datagram).</summary>
-    public static bool TryGet(Packet packet, out FlowKey key)
+    /// <summary>
+    /// The flow key of a packet with an IP header parsed, from the innermost (top-most) IP header. Ports
+    /// are read from TCP/UDP when the datagram holds them, parsed or not; ICMP / ICMPv6 echo requests and
+    /// replies use the echo identifier as both ports (so <see cref="Reverse"/> of a request is its reply's
+    /// key); other protocols and all IP fragments get ports 0, so every fragment of a datagram has the same key.
+    /// </summary>
+    public static unsafe bool TryGet(Packet packet, out FlowKey key)
     {
-        if (packet.Has(HeaderKind.Ipv4))
+        ref var h = ref packet.Desc->Headers;
+        for (int i = h.Depth - 1; i >= 0; i--)
         {
-            ref var ip = ref packet.Ipv4;
-            ReadPorts(packet, packet.OffsetOf(HeaderKind.Ipv4) + ip.HeaderLength, out var sp, out var dp);
-            key = Ipv4(ip.Source, ip.Destination, sp, dp, packet.IpProtocol);
-            return true;
-        }
-        if (packet.Has(HeaderKind.Ipv6))
-        {
-            ref var ip = ref packet.Ipv6;
-            ReadPorts(packet, packet.OffsetOf(HeaderKind.Ipv6) + packet.HeaderBytes(HeaderKind.Ipv6).Length, out var sp, out var dp);
-            key = new FlowKey(ip.Source.High, ip.Source.Low, ip.Destination.High, ip.Destination.Low, sp, dp, packet.IpProtocol);
+            var kind = (HeaderKind)h.Kinds[i];
+            if (kind is not (HeaderKind.Ipv4 or HeaderKind.Ipv6)) continue;
+            byte* ip = packet.Desc->Data + h.Offsets[i];
+            int l4 = h.Offsets[i] + h.Lengths[i];
+            ReadPorts(packet, l4, out var sp, out var dp);
+            if (kind == HeaderKind.Ipv4)
+            {
+                uint src = (uint)(ip[12] << 24 | ip[13] << 16 | ip[14] << 8 | ip[15]);
+                uint dst = (uint)(ip[16] << 24 | ip[17] << 16 | ip[18] << 8 | ip[19]);
+                key = Ipv4(src, dst, sp, dp, h.IpProtocol);
+            }
+            else
+            {
+                ref var v6 = ref Unsafe.AsRef<Sdk.Ipv6>(ip);
+                key = new FlowKey(v6.Source.High, v6.Source.Low, v6.Destination.High, v6.Destination.Low, sp, dp, h.IpProtocol);
+            }
             return true;
         }
         key = default;
@@ -77,22 +92,29 @@ public readonly record struct FlowKey(ulong SourceHigh, ulong SourceLow, ulong D
         return h;
     }
 
-    private static void ReadPorts(Packet packet, int l4, out ushort src, out ushort dst)
+    /// <summary>Ports of the top-most IP header's payload at <paramref name="l4"/>, read only inside its datagram.</summary>
+    private static unsafe void ReadPorts(Packet packet, int l4, out ushort src, out ushort dst)
     {
         src = dst = 0;
-        if (packet.IsFragment && packet.Has(HeaderKind.Ipv4) && packet.Ipv4.FragmentOffset != 0) return;
-        var data = packet.Data;
-        byte proto = packet.IpProtocol;
-        if (proto is Sdk.Ipv4.ProtoTcp or Sdk.Ipv4.ProtoUdp && data.Length >= l4 + 4)
+        ref var h = ref packet.Desc->Headers;
+        if (h.Fragment) return;
+        int end = h.PayloadEnd(packet.Length);
+        byte* p = packet.Desc->Data;
+        byte proto = h.IpProtocol;
+        if (proto is Sdk.Ipv4.ProtoTcp or Sdk.Ipv4.ProtoUdp && end - l4 >= 4)
         {
-            src = (ushort)(data[l4] << 8 | data[l4 + 1]);
-            dst = (ushort)(data[l4 + 2] << 8 | data[l4 + 3]);
+            src = (ushort)(p[l4] << 8 | p[l4 + 1]);
+            dst = (ushort)(p[l4 + 2] << 8 | p[l4 + 3]);
         }
-        else if (proto is Sdk.Ipv4.ProtoIcmp or Sdk.Ipv4.ProtoIcmpv6 && data.Length >= l4 + 6)
+        else if (proto is Sdk.Ipv4.ProtoIcmp or Sdk.Ipv4.ProtoIcmpv6 && end - l4 >= 6 && IsEcho(proto, p[l4]))
         {
-            src = (ushort)(data[l4 + 4] << 8 | data[l4 + 5]);
+            src = dst = (ushort)(p[l4 + 4] << 8 | p[l4 + 5]);
         }
     }
+
+    private static bool IsEcho(byte proto, byte type) => proto == Sdk.Ipv4.ProtoIcmp
+        ? type is Icmp.EchoRequest or Icmp.EchoReply
+        : type is Icmp.V6EchoRequest or Icmp.V6EchoReply;
 
     public override string ToString() => IsIpv4
         ? $"{Sdk.Ipv4.Format(SourceIpv4)}:{SourcePort} -> {Sdk.Ipv4.Format(DestinationIpv4)}:{DestinationPort} proto {Protocol}"

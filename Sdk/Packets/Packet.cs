@@ -31,7 +31,8 @@ public readonly unsafe ref struct Packet
         get
         {
             int off = _d->Headers.PayloadOffset;
-            return new(_d->Data + off, _d->Headers.PayloadEnd(_d->Length) - off);
+            // The parsers keep PayloadOffset <= PayloadEnd; the clamp keeps that true even if it ever were not.
+            return new(_d->Data + off, Math.Max(0, _d->Headers.PayloadEnd(_d->Length) - off));
         }
     }
 
@@ -82,12 +83,93 @@ public readonly unsafe ref struct Packet
         }
     }
 
+    /// <summary>The inner (customer) VLAN id of a QinQ frame, or -1 when the frame has fewer than two tags.</summary>
+    public int InnerVlanId
+    {
+        get
+        {
+            var eth = HeaderBytes(HeaderKind.Ethernet);
+            return eth.Length >= 22 ? ((eth[18] & 0x0F) << 8) | eth[19] : -1;
+        }
+    }
+
+    /// <summary>The outer VLAN tag's priority code point (0-7), or -1 when untagged.</summary>
+    public int VlanPriority
+    {
+        get
+        {
+            var eth = HeaderBytes(HeaderKind.Ethernet);
+            return eth.Length >= 18 ? eth[14] >> 5 : -1;
+        }
+    }
+
     /// <summary>Protocol carried by the parsed IP header, after IPv6 extension headers (0 if no IP header).</summary>
     public byte IpProtocol => _d->Headers.IpProtocol;
 
     /// <summary>Whether the parsed IP header marks this packet as a fragment.</summary>
     public bool IsFragment => _d->Headers.Fragment;
 
+    /// <summary>Whether this is a fragment other than the first (it carries no transport header).</summary>
+    public bool IsNonFirstFragment => _d->Headers.NonFirstFragment;
+
+    /// <summary>The IPv4 options bytes (empty when IHL is 5); needs IPv4 parsed.</summary>
+    public Span<byte> Ipv4Options => HeaderBytes(HeaderKind.Ipv4)[Sdk.Ipv4.MinSize..];
+
+    /// <summary>The TCP options area as a view (enumerate it, or use its MSS / window scale / SACK / timestamp helpers); needs TCP parsed.</summary>
+    public TcpOptions TcpOptions => new(HeaderBytes(HeaderKind.Tcp)[Sdk.Tcp.MinSize..]);
+
+    /// <summary>
+    /// For an ICMP or ICMPv6 error message (destination unreachable, time exceeded, parameter problem,
+    /// redirect, source quench, packet too big), the quoted part of the offending datagram that follows the
+    /// 8-byte ICMP header, up to the end of the IP datagram; empty for other messages. Needs ICMP(v6) parsed.
+    /// </summary>
+    public Span<byte> IcmpQuotedPacket
+    {
+        get
+        {
+            int off = IcmpOffset(out bool v6);
+            byte type = _d->Data[off];
+            bool error = v6 ? type < 128 : type is Sdk.Icmp.DestinationUnreachable or 4 or 5 or Sdk.Icmp.TimeExceeded or 12;
+            if (!error) return default;
+            int start = off + Sdk.Icmp.Size;
+            return new(_d->Data + start, Math.Max(0, _d->Headers.PayloadEnd(_d->Length) - start));
+        }
+    }
+
+    /// <summary>
+    /// The IP header quoted in an ICMP error message (<see cref="IcmpQuotedPacket"/>): IHL × 4 bytes for
+    /// IPv4, the 40-byte fixed header for IPv6. Empty when not an error message or the quote is too short
+    /// or not of the expected IP version.
+    /// </summary>
+    public Span<byte> IcmpQuotedIpHeader
+    {
+        get
+        {
+            var q = IcmpQuotedPacket;
+            if (q.IsEmpty) return default;
+            IcmpOffset(out bool v6);
+            int len;
+            if (v6) len = q[0] >> 4 == 6 ? Sdk.Ipv6.Size : 0;
+            else len = q[0] >> 4 == 4 ? (q[0] & 0xF) * 4 : 0;
+            return len >= Sdk.Ipv4.MinSize && len <= q.Length ? q[..len] : default;
+        }
+    }
+
+    /// <summary>Offset of the top-most ICMP or ICMPv6 header.</summary>
+    private int IcmpOffset(out bool v6)
+    {
+        ref var h = ref _d->Headers;
+        for (int i = h.Depth - 1; i >= 0; i--)
+        {
+            var k = (HeaderKind)h.Kinds[i];
+            if (k is HeaderKind.Icmp or HeaderKind.Icmpv6) { v6 = k == HeaderKind.Icmpv6; return h.Offsets[i]; }
+        }
+        ThrowNotParsed(HeaderKind.Icmp);
+        v6 = false;
+        return 0;
+    }
+
+    /// <summary>The top-most parsed Ethernet header; throws <see cref="InvalidOperationException"/> when not parsed (same for the accessors below).</summary>
     public ref Ethernet Ethernet => ref At<Ethernet>(HeaderKind.Ethernet);
     public ref Ipv4 Ipv4 => ref At<Ipv4>(HeaderKind.Ipv4);
     public ref Ipv6 Ipv6 => ref At<Ipv6>(HeaderKind.Ipv6);

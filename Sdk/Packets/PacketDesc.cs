@@ -70,10 +70,27 @@ internal unsafe struct HeaderStack
     public void Clear()
     {
         Depth = 0;
+        ClearIpState();
+        fixed (ushort* k = ByKind) Unsafe.InitBlockUnaligned(k, 0xFF, 8 * sizeof(ushort));
+    }
+
+    /// <summary>Forget what the last IP header said (no IP header left on the stack).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void ClearIpState()
+    {
         IpProtocol = 0;
         Fragment = NonFirstFragment = false;
         NetworkEnd = 0;
-        fixed (ushort* k = ByKind) Unsafe.InitBlockUnaligned(k, 0xFF, 8 * sizeof(ushort));
+    }
+
+    /// <summary>Record what the IP header at <paramref name="offset"/> says about the layers above it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void SetIpState(in HeaderParser.IpInfo info, int offset)
+    {
+        IpProtocol = info.Protocol;
+        Fragment = info.Fragment;
+        NonFirstFragment = info.NonFirstFragment;
+        NetworkEnd = (ushort)(offset + info.TotalLength);
     }
 
     /// <summary>Offset just past the top header: where the payload begins.</summary>
@@ -101,6 +118,7 @@ internal unsafe struct HeaderStack
         return true;
     }
 
+    /// <summary>Remove the top entry. IP state is restored by <see cref="HeaderParser.Deparse"/>, which callers use.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public HeaderKind Pop()
     {
