@@ -48,7 +48,11 @@ internal sealed unsafe class NfEntryNode : Node
     {
         _in += batch.Count;
         var items = batch.Items;
-        for (int i = 0; i < batch.Count; i++) items[i]->Headers.Clear();
+        for (int i = 0; i < batch.Count; i++)
+        {
+            items[i]->Headers.Clear();
+            items[i]->FlowHash = 0; // an earlier NF may have rewritten addresses (NAT)
+        }
         Emit(batch);
     }
 }
