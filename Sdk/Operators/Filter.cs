@@ -25,7 +25,9 @@ public sealed partial class Pipe
     /// <summary>Keep packets for which <paramref name="udf"/> returns true; drop the rest (thesis 3.1.1 filter).</summary>
     public Pipe Filter<T>(T udf) where T : IFilter => Then(new FilterNode<T>(udf), "filter");
 
+    /// <summary>Filter with a default-constructed struct UDF: <c>.Filter&lt;TtlAlive&gt;()</c>.</summary>
     public Pipe Filter<T>() where T : struct, IFilter => Filter(default(T));
 
+    /// <summary>Filter with a delegate (an indirect call per packet; prefer a struct UDF on hot paths).</summary>
     public Pipe Filter(PacketPredicate predicate) => Filter(new DelegateFilter(predicate));
 }

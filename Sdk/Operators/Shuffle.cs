@@ -5,6 +5,7 @@ namespace Switchboard.Sdk;
 /// <summary>The rings between the replicas of one shuffle node: <c>Rings[from, to]</c>.</summary>
 internal sealed class ShuffleExchange
 {
+    public const int DefaultRingSize = 1024;
     public readonly SpscRing[,] Rings;
 
     public ShuffleExchange(int cores, int ringSize)
@@ -64,8 +65,9 @@ internal sealed unsafe class ShuffleNode<T> : Node, ISchedulable where T : IShuf
         {
             if (from == self) continue;
             var ring = _exchange.Rings[from, self];
+            // At most one ring's worth per visit, so a fast sender cannot keep this core in one poll.
             int n;
-            while ((n = ring.DequeueBulk(_scratch)) > 0)
+            for (int budget = ring.Capacity; budget > 0 && (n = ring.DequeueBulk(_scratch)) > 0; budget -= n)
             {
                 for (int i = 0; i < n; i++) _inbox.Add((PacketDesc*)_scratch[i]);
                 Received += n;
@@ -83,8 +85,9 @@ public sealed partial class Pipe
     /// <summary>Move each packet to the core chosen by <paramref name="udf"/> (thesis 3.1.1 shuffle).</summary>
     public Pipe Shuffle<T>(T udf) where T : IShuffle
     {
+        EnsureOpen(); // before taking a shared key, so a failed call does not shift the replicas' keys
         var core = Builder.Core;
-        var exchange = core.Shared.GetOrAdd(Builder.NextSharedKey("shuffle"), () => new ShuffleExchange(core.CoreCount, 1024));
+        var exchange = core.Shared.GetOrAdd(Builder.NextSharedKey("shuffle"), () => new ShuffleExchange(core.CoreCount, ShuffleExchange.DefaultRingSize));
         var node = new ShuffleNode<T>(udf, exchange, core.BatchSize);
         var output = Then(node, "shuffle");
         core.Schedulables.Add(node);
