@@ -27,6 +27,7 @@ internal sealed unsafe class ShuffleNode<T> : Node, ISchedulable where T : IShuf
 {
     private T _udf;
     private readonly ShuffleExchange _exchange;
+    internal ShuffleExchange Exchange => _exchange;
     private readonly PacketBatch _local, _inbox;
     private readonly nint[] _scratch;
     public long SentAway, Received, RingFull;
@@ -97,7 +98,7 @@ public sealed partial class Pipe
     /// <summary>Shuffle by 5-tuple flow, so each flow is handled on one core (needs an IP header parsed).</summary>
     public Pipe ShuffleByFlow() => Shuffle(new FlowShuffle());
 
-    private readonly struct FlowShuffle : IShuffle
+    internal readonly struct FlowShuffle : IShuffle
     {
         public uint Key(Packet packet) => FlowKey.HashOf(packet);
     }
