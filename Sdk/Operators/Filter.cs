@@ -3,19 +3,33 @@ namespace Switchboard.Sdk;
 internal sealed unsafe class FilterNode<T>(T udf) : Node where T : IFilter
 {
     private T _udf = udf;
+    private PacketDesc*[] _rejected = new PacketDesc*[PacketBatch.DefaultCapacity];
 
     internal override void Process(PacketBatch batch)
     {
         _in += batch.Count;
         var items = batch.Items;
-        int kept = 0, n = batch.Count;
-        for (int i = 0; i < n; i++)
+        var rejected = Scratch(ref _rejected, batch.Count);
+        int n = batch.Count, kept = 0, dropped = 0, i = 0;
+        while (i < n)
         {
-            var d = items[i];
-            if (_udf.Keep(new Packet(d))) items[kept++] = d;
-            else DropPacket(d);
+            try
+            {
+                for (; i < n; i++)
+                {
+                    var d = items[i];
+                    if (_udf.Keep(new Packet(d))) items[kept++] = d;
+                    else rejected[dropped++] = d;
+                }
+            }
+            catch (Exception e)
+            {
+                NoteFault(e);
+                rejected[dropped++] = items[i++];
+            }
         }
         batch.Count = kept;
+        DropRejected(rejected, dropped);
         Emit(batch);
     }
 }

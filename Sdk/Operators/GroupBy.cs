@@ -13,6 +13,7 @@ internal sealed unsafe class GroupByNode<T> : Node, ISchedulable where T : IGrou
     private readonly PacketBatch[] _queues;
     internal readonly Node?[] Branches;
     private readonly long[] _perGroup;
+    private int[] _groupOf;
 
     public GroupByNode(T udf, int groups, int batchSize)
     {
@@ -21,6 +22,7 @@ internal sealed unsafe class GroupByNode<T> : Node, ISchedulable where T : IGrou
         for (int g = 0; g < groups; g++) _queues[g] = new PacketBatch(batchSize);
         Branches = new Node?[groups];
         _perGroup = new long[groups];
+        _groupOf = new int[batchSize];
     }
 
     /// <summary>Packets sent to each branch.</summary>
@@ -30,11 +32,25 @@ internal sealed unsafe class GroupByNode<T> : Node, ISchedulable where T : IGrou
     {
         _in += batch.Count;
         var items = batch.Items;
-        int groups = _queues.Length;
-        for (int i = 0; i < batch.Count; i++)
+        int n = batch.Count, groups = _queues.Length;
+        // Pass 1 runs only the UDF (guarded); pass 2 moves packets, which may call downstream nodes.
+        var groupOf = Scratch(ref _groupOf, n);
+        for (int i = 0; i < n;)
+        {
+            try
+            {
+                for (; i < n; i++) groupOf[i] = _udf.Group(new Packet(items[i]));
+            }
+            catch (Exception e)
+            {
+                NoteFault(e);
+                groupOf[i++] = -1;
+            }
+        }
+        for (int i = 0; i < n; i++)
         {
             var d = items[i];
-            int g = _udf.Group(new Packet(d));
+            int g = groupOf[i];
             if ((uint)g >= (uint)groups) { DropPacket(d); continue; }
             _perGroup[g]++;
             var q = _queues[g];

@@ -30,6 +30,7 @@ internal sealed unsafe class ShuffleNode<T> : Node, ISchedulable where T : IShuf
     internal ShuffleExchange Exchange => _exchange;
     private readonly PacketBatch _local, _inbox;
     private readonly nint[] _scratch;
+    private int[] _targetOf;
     public long SentAway, Received, RingFull;
 
     public ShuffleNode(T udf, ShuffleExchange exchange, int batchSize)
@@ -39,6 +40,7 @@ internal sealed unsafe class ShuffleNode<T> : Node, ISchedulable where T : IShuf
         _local = new PacketBatch(batchSize);
         _inbox = new PacketBatch(batchSize);
         _scratch = new nint[batchSize];
+        _targetOf = new int[batchSize];
     }
 
     internal override void Process(PacketBatch batch)
@@ -46,12 +48,28 @@ internal sealed unsafe class ShuffleNode<T> : Node, ISchedulable where T : IShuf
         _in += batch.Count;
         int self = Core.CoreId, cores = Core.CoreCount;
         var items = batch.Items;
+        int n = batch.Count;
+        // Pass 1 runs only the UDF (guarded); a packet whose key throws is dropped (target -1).
+        var targetOf = Scratch(ref _targetOf, n);
+        for (int i = 0; i < n;)
+        {
+            try
+            {
+                for (; i < n; i++) targetOf[i] = cores == 1 ? 0 : (int)(_udf.Key(new Packet(items[i])) % (uint)cores);
+            }
+            catch (Exception e)
+            {
+                NoteFault(e);
+                targetOf[i++] = -1;
+            }
+        }
         int kept = 0;
-        for (int i = 0; i < batch.Count; i++)
+        for (int i = 0; i < n; i++)
         {
             var d = items[i];
-            int target = cores == 1 ? 0 : (int)(_udf.Key(new Packet(d)) % (uint)cores);
+            int target = targetOf[i];
             if (target == self) items[kept++] = d;
+            else if (target < 0) DropPacket(d);
             else if (_exchange.Rings[self, target].TryEnqueue((nint)d)) SentAway++;
             else { RingFull++; DropPacket(d); }
         }
