@@ -7,7 +7,8 @@ namespace Switchboard.Sdk.Runtime;
 internal unsafe interface IBufferPool
 {
     ushort Id { get; }
-    /// <summary>Free <paramref name="count"/> descriptors that all belong to this pool.</summary>
+    /// <summary>Free <paramref name="count"/> descriptors that all belong to this pool. A buffer freed twice
+    /// or not from this pool is skipped, the rest are freed, and then <see cref="InvalidOperationException"/> is thrown.</summary>
     void FreeBulk(PacketDesc** descs, int count);
     /// <summary>Allocate up to <paramref name="count"/> buffers; returns how many it got.</summary>
     int AllocBulk(PacketDesc** descs, int count);

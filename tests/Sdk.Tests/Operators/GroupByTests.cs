@@ -78,6 +78,17 @@ public class GroupByTests
     }
 
     [Test]
+    public void BatchSizeOne_ForwardsWithoutWaitingForPoll()
+    {
+        var h = new GraphHarness(batchSize: 1);
+        var outs = Udp(h).GroupBy(2, new ByPort()).Select(h.Capture).ToArray();
+        h.Push(ToPort(1), ToPort(0), ToPort(1));
+        Assert.That(outs.Select(o => o.Packets.Count), Is.EqualTo(new[] { 1, 2 }));
+        Assert.That(h.Poll(), Is.Zero);
+        Assert.That(h.InUseDelta, Is.Zero);
+    }
+
+    [Test]
     public void UnconnectedBranch_DropsAndCounts()
     {
         var h = new GraphHarness();

@@ -134,4 +134,23 @@ public class ShuffleTests
         Assert.That(exchanges[1], Is.SameAs(exchanges[3]));
         Assert.That(exchanges[0], Is.Not.SameAs(exchanges[1]));
     }
+
+    private struct Stamp { public int Origin; }
+
+    [Test]
+    public void Metadata_TravelsWithThePacketToAnotherCore()
+    {
+        var shared = new SharedRegistry();
+        var a = new GraphHarness(0, 2, shared);
+        var b = new GraphHarness(1, 2, shared);
+        Pipe Build(GraphHarness h) => h.Input.Transform(p => p.Metadata<Stamp>().Origin = 1000 + h.Core.CoreId)
+            .Shuffle(new ToCore(1)).Filter(p => p.Metadata<Stamp>().Origin == 1000);
+        var outA = a.Capture(Build(a));
+        var outB = b.Capture(Build(b));
+        a.Push(Frames.Udp(), Frames.Udp());
+        b.Poll();
+        Assert.That(outA.Packets, Is.Empty);
+        Assert.That(outB.Packets, Has.Count.EqualTo(2), "core 1 reads what core 0 wrote");
+        Assert.That(a.InUseDelta, Is.Zero);
+    }
 }
