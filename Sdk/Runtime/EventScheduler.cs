@@ -12,7 +12,9 @@ namespace Switchboard.Sdk.Runtime;
 /// <param name="clock">Current time in <see cref="Stopwatch"/> ticks (the core's clock; tests pass a fake one).</param>
 internal sealed class EventScheduler(Action<string>? log = null, Func<long>? clock = null) : ISchedulable
 {
-    private readonly PriorityQueue<Entry, long> _queue = new();
+    // Priority (due, sequence): events due at the same tick run in the order they were scheduled.
+    private readonly PriorityQueue<Entry, (long Due, long Seq)> _queue = new();
+    private long _seq;
     private readonly Action<string> _log = log ?? (_ => { });
     private readonly Func<long> _clock = clock ?? Stopwatch.GetTimestamp;
     public long Fired, Failed;
@@ -27,13 +29,13 @@ internal sealed class EventScheduler(Action<string>? log = null, Func<long>? clo
         if (period <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(period), "Period must be positive.");
         ArgumentNullException.ThrowIfNull(action);
         long ticks = Math.Max(1, ToTicks(period)); // a period below one tick must not turn into a one-shot
-        _queue.Enqueue(new Entry(action, ticks, owner), _clock() + ticks);
+        _queue.Enqueue(new Entry(action, ticks, owner), (_clock() + ticks, _seq++));
     }
 
     public void After(TimeSpan delay, Action action, string owner)
     {
         ArgumentNullException.ThrowIfNull(action);
-        _queue.Enqueue(new Entry(action, 0, owner), _clock() + ToTicks(delay < TimeSpan.Zero ? TimeSpan.Zero : delay));
+        _queue.Enqueue(new Entry(action, 0, owner), (_clock() + ToTicks(delay < TimeSpan.Zero ? TimeSpan.Zero : delay), _seq++));
     }
 
     public int Poll(long nowTicks)
@@ -41,12 +43,12 @@ internal sealed class EventScheduler(Action<string>? log = null, Func<long>? clo
         // Only events due when the poll began run now; one an action schedules for "now" waits for the
         // next poll, so an event that re-arms itself with After(0) cannot starve the core.
         int budget = _queue.Count, ran = 0;
-        while (ran < budget && _queue.TryPeek(out var e, out long due) && due <= nowTicks)
+        while (ran < budget && _queue.TryPeek(out var e, out var key) && key.Due <= nowTicks)
         {
             _queue.Dequeue();
             try { e.Action(); Fired++; }
             catch (Exception ex) { Failed++; _log($"scheduled event of '{e.Owner}' failed: {ex.GetType().Name}: {ex.Message}"); }
-            if (e.PeriodTicks > 0) _queue.Enqueue(e, NextDue(due, e.PeriodTicks, nowTicks));
+            if (e.PeriodTicks > 0) _queue.Enqueue(e, (NextDue(key.Due, e.PeriodTicks, nowTicks), _seq++));
             ran++;
         }
         return ran;

@@ -66,6 +66,20 @@ public class EventSchedulerTests
     }
 
     [Test]
+    public void EventsDueAtTheSameTime_RunInSchedulingOrder()
+    {
+        var ev = Make();
+        var order = new List<int>();
+        for (int i = 0; i < 20; i++)
+        {
+            int k = i;
+            ev.After(TimeSpan.FromMilliseconds(5), () => order.Add(k), "nf");
+        }
+        ev.Poll(_now + Ticks(5));
+        Assert.That(order, Is.EqualTo(Enumerable.Range(0, 20)));
+    }
+
+    [Test]
     public void ThrowingAction_IsCountedAndLogged_PeriodicKeepsItsSchedule()
     {
         var log = new List<string>();
