@@ -28,16 +28,16 @@ internal sealed unsafe class ShuffleNode<T> : Node, ISchedulable where T : IShuf
     private T _udf;
     private readonly ShuffleExchange _exchange;
     internal ShuffleExchange Exchange => _exchange;
-    private readonly PacketBatch _local, _inbox;
+    private readonly PacketBatch _inbox;
     private readonly nint[] _scratch;
     private int[] _targetOf;
+    /// <summary>Packets sent to other cores, taken from other cores, and dropped because a ring was full.</summary>
     public long SentAway, Received, RingFull;
 
     public ShuffleNode(T udf, ShuffleExchange exchange, int batchSize)
     {
         _udf = udf;
         _exchange = exchange;
-        _local = new PacketBatch(batchSize);
         _inbox = new PacketBatch(batchSize);
         _scratch = new nint[batchSize];
         _targetOf = new int[batchSize];
