@@ -13,5 +13,10 @@ internal sealed class ComposeNode : Node
 public sealed partial class Pipe
 {
     /// <summary>Mark an NF boundary; packets passing are counted under <paramref name="name"/>.</summary>
-    public Pipe Compose(string? name = null) => Then(new ComposeNode { Name = name ?? "" }, "compose");
+    public Pipe Compose(string? name = null)
+    {
+        EnsureOpen();
+        // Named like every node: scoped to the NF being built and unique, so counters never collide.
+        return Then(new ComposeNode { Name = Builder.NameFor(string.IsNullOrEmpty(name) ? "compose" : name) }, "compose");
+    }
 }

@@ -21,7 +21,12 @@ public abstract class Node
     /// <summary>Packets this node dropped (filtered, malformed, unroutable).</summary>
     public long PacketsDropped => _dropped;
 
-    internal long _in, _dropped;
+    /// <summary>Packets dropped because a user function threw on them (also counted in <see cref="PacketsDropped"/>).</summary>
+    public long PacketsFaulted => _faulted;
+    /// <summary>The most recent exception a user function threw here, for the host to report.</summary>
+    public Exception? LastFault { get; private set; }
+
+    internal long _in, _dropped, _faulted;
 
     /// <summary>Process and hand on every packet of the batch; on return the batch is empty.</summary>
     internal abstract void Process(PacketBatch batch);
@@ -40,6 +45,37 @@ public abstract class Node
     {
         _dropped++;
         Core.Drop(d);
+    }
+
+    /// <summary>A user function threw on a packet: count it (the caller drops the packet). Nodes that call
+    /// UDFs run their loop inside one try per batch, so a throwing plugin loses only that packet, the
+    /// batch stays consistent and the core keeps running.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private protected void NoteFault(Exception e)
+    {
+        _faulted++;
+        LastFault = e;
+    }
+
+    /// <summary>Drop the first <paramref name="count"/> packets of <paramref name="rejected"/> (collected
+    /// during a guarded loop, where freeing could throw into the UDF's handler).</summary>
+    private protected unsafe void DropRejected(PacketDesc*[] rejected, int count)
+    {
+        for (int i = 0; i < count; i++) DropPacket(rejected[i]);
+    }
+
+    /// <summary>A scratch array of at least <paramref name="n"/> entries (grown rarely, when a batch is
+    /// larger than the core's batch size).</summary>
+    private protected static int[] Scratch(ref int[] array, int n)
+    {
+        if (array.Length < n) array = new int[Math.Max(n, array.Length * 2)];
+        return array;
+    }
+
+    private protected static unsafe PacketDesc*[] Scratch(ref PacketDesc*[] array, int n)
+    {
+        if (array.Length < n) array = new PacketDesc*[Math.Max(n, array.Length * 2)];
+        return array;
     }
 
     internal virtual IEnumerable<Node> Successors => Next is null ? [] : [Next];

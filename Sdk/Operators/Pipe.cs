@@ -34,14 +34,17 @@ public sealed partial class Pipe
     /// <summary>Attach a node to this output (terminal or multi-output nodes).</summary>
     internal void Connect(Node node, string kind)
     {
-        var attach = _attach ?? throw new InvalidOperationException(
-            $"The output of '{_origin}' is already connected; a pipe feeds one node (use GroupBy to branch).");
+        var attach = EnsureOpen();
         node.Core = Builder.Core;
         if (node.Name.Length == 0) node.Name = Builder.NameFor(kind);
         Builder.Nodes.Add(node);
         attach(node);
         _attach = null;
     }
+
+    /// <summary>Throw unless this output is still free (checked before an operator creates shared state).</summary>
+    internal Action<Node> EnsureOpen() => _attach ?? throw new InvalidOperationException(
+        $"The output of '{_origin}' is already connected; a pipe feeds one node (use GroupBy to branch, Merge to join).");
 
     /// <summary>Drop everything arriving here (an explicit end for a branch that should discard).</summary>
     public void Drop() => Connect(new DropNode(), "drop");

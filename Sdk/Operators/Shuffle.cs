@@ -5,6 +5,7 @@ namespace Switchboard.Sdk;
 /// <summary>The rings between the replicas of one shuffle node: <c>Rings[from, to]</c>.</summary>
 internal sealed class ShuffleExchange
 {
+    public const int DefaultRingSize = 1024;
     public readonly SpscRing[,] Rings;
 
     public ShuffleExchange(int cores, int ringSize)
@@ -26,17 +27,20 @@ internal sealed unsafe class ShuffleNode<T> : Node, ISchedulable where T : IShuf
 {
     private T _udf;
     private readonly ShuffleExchange _exchange;
-    private readonly PacketBatch _local, _inbox;
+    internal ShuffleExchange Exchange => _exchange;
+    private readonly PacketBatch _inbox;
     private readonly nint[] _scratch;
+    private int[] _targetOf;
+    /// <summary>Packets sent to other cores, taken from other cores, and dropped because a ring was full.</summary>
     public long SentAway, Received, RingFull;
 
     public ShuffleNode(T udf, ShuffleExchange exchange, int batchSize)
     {
         _udf = udf;
         _exchange = exchange;
-        _local = new PacketBatch(batchSize);
         _inbox = new PacketBatch(batchSize);
         _scratch = new nint[batchSize];
+        _targetOf = new int[batchSize];
     }
 
     internal override void Process(PacketBatch batch)
@@ -44,12 +48,28 @@ internal sealed unsafe class ShuffleNode<T> : Node, ISchedulable where T : IShuf
         _in += batch.Count;
         int self = Core.CoreId, cores = Core.CoreCount;
         var items = batch.Items;
+        int n = batch.Count;
+        // Pass 1 runs only the UDF (guarded); a packet whose key throws is dropped (target -1).
+        var targetOf = Scratch(ref _targetOf, n);
+        for (int i = 0; i < n;)
+        {
+            try
+            {
+                for (; i < n; i++) targetOf[i] = cores == 1 ? 0 : (int)(_udf.Key(new Packet(items[i])) % (uint)cores);
+            }
+            catch (Exception e)
+            {
+                NoteFault(e);
+                targetOf[i++] = -1;
+            }
+        }
         int kept = 0;
-        for (int i = 0; i < batch.Count; i++)
+        for (int i = 0; i < n; i++)
         {
             var d = items[i];
-            int target = cores == 1 ? 0 : (int)(_udf.Key(new Packet(d)) % (uint)cores);
+            int target = targetOf[i];
             if (target == self) items[kept++] = d;
+            else if (target < 0) DropPacket(d);
             else if (_exchange.Rings[self, target].TryEnqueue((nint)d)) SentAway++;
             else { RingFull++; DropPacket(d); }
         }
@@ -64,8 +84,9 @@ internal sealed unsafe class ShuffleNode<T> : Node, ISchedulable where T : IShuf
         {
             if (from == self) continue;
             var ring = _exchange.Rings[from, self];
+            // At most one ring's worth per visit, so a fast sender cannot keep this core in one poll.
             int n;
-            while ((n = ring.DequeueBulk(_scratch)) > 0)
+            for (int budget = ring.Capacity; budget > 0 && (n = ring.DequeueBulk(_scratch)) > 0; budget -= n)
             {
                 for (int i = 0; i < n; i++) _inbox.Add((PacketDesc*)_scratch[i]);
                 Received += n;
@@ -83,8 +104,9 @@ public sealed partial class Pipe
     /// <summary>Move each packet to the core chosen by <paramref name="udf"/> (thesis 3.1.1 shuffle).</summary>
     public Pipe Shuffle<T>(T udf) where T : IShuffle
     {
+        EnsureOpen(); // before taking a shared key, so a failed call does not shift the replicas' keys
         var core = Builder.Core;
-        var exchange = core.Shared.GetOrAdd(Builder.NextSharedKey("shuffle"), () => new ShuffleExchange(core.CoreCount, 1024));
+        var exchange = core.Shared.GetOrAdd(Builder.NextSharedKey("shuffle"), () => new ShuffleExchange(core.CoreCount, ShuffleExchange.DefaultRingSize));
         var node = new ShuffleNode<T>(udf, exchange, core.BatchSize);
         var output = Then(node, "shuffle");
         core.Schedulables.Add(node);
@@ -94,7 +116,7 @@ public sealed partial class Pipe
     /// <summary>Shuffle by 5-tuple flow, so each flow is handled on one core (needs an IP header parsed).</summary>
     public Pipe ShuffleByFlow() => Shuffle(new FlowShuffle());
 
-    private readonly struct FlowShuffle : IShuffle
+    internal readonly struct FlowShuffle : IShuffle
     {
         public uint Key(Packet packet) => FlowKey.HashOf(packet);
     }

@@ -3,13 +3,32 @@ namespace Switchboard.Sdk;
 internal sealed unsafe class TransformNode<T>(T udf) : Node where T : ITransform
 {
     private T _udf = udf;
+    private PacketDesc*[] _rejected = new PacketDesc*[PacketBatch.DefaultCapacity];
 
     internal override void Process(PacketBatch batch)
     {
         _in += batch.Count;
         var items = batch.Items;
-        int n = batch.Count;
-        for (int i = 0; i < n; i++) _udf.Transform(new Packet(items[i]));
+        var rejected = Scratch(ref _rejected, batch.Count);
+        int n = batch.Count, kept = 0, failed = 0, i = 0;
+        while (i < n)
+        {
+            try
+            {
+                for (; i < n; i++)
+                {
+                    _udf.Transform(new Packet(items[i]));
+                    items[kept++] = items[i];
+                }
+            }
+            catch (Exception e)
+            {
+                NoteFault(e);
+                rejected[failed++] = items[i++];
+            }
+        }
+        batch.Count = kept;
+        DropRejected(rejected, failed);
         Emit(batch);
     }
 }

@@ -1,9 +1,20 @@
 namespace Switchboard.Sdk;
 
-// Per-packet user functions. Write them as structs implementing these interfaces: each operator is a
-// generic node over the UDF type, so the JIT compiles a copy of the loop for that struct and inlines
-// the call (no delegate or interface dispatch per packet). Delegate overloads exist for brevity;
-// they cost an indirect call per packet (see bench/ for the measured difference).
+// Per-packet user functions (UDFs): struct UDF or delegate?
+//
+// Struct UDF (preferred on hot paths): `struct DecrementTtl : ITransform { ... }` passed as
+// `.Transform<DecrementTtl>()` or `.Transform(new Limit(64))`. Each operator is a generic node over the
+// UDF type (`TransformNode<T>`), and for a struct T the JIT compiles a separate copy of the batch loop
+// with T's method called directly, so it can inline it: no delegate or interface dispatch, no closure,
+// no allocation per packet. This is the C# analogue of the Rust monomorphisation NetBricks relies on.
+// The struct lives inside the node, so its fields are per-node state (per core: each core builds its
+// own replica of the graph).
+//
+// Delegate (`.Transform(p => ...)`): shorter to write, fine for tests, control-plane-ish paths and
+// rarely taken branches. It costs an indirect call per packet that the JIT cannot inline, and a
+// lambda that captures variables allocates its closure once at build time (never per packet).
+// Behaviour is identical; only speed differs, so start with a delegate and turn it into a struct
+// when profiling says the function is hot.
 
 /// <summary>Modify a packet in place (headers, payload, metadata).</summary>
 public interface ITransform { void Transform(Packet packet); }
@@ -17,8 +28,11 @@ public interface IGroupBy { int Group(Packet packet); }
 /// <summary>Pick a value whose remainder by the core count chooses the core (shuffle).</summary>
 public interface IShuffle { uint Key(Packet packet); }
 
+/// <summary>Delegate form of <see cref="ITransform"/>.</summary>
 public delegate void PacketAction(Packet packet);
+/// <summary>Delegate form of <see cref="IFilter"/>.</summary>
 public delegate bool PacketPredicate(Packet packet);
+/// <summary>Delegate form of <see cref="IGroupBy"/>.</summary>
 public delegate int PacketGrouper(Packet packet);
 
 internal readonly struct DelegateTransform(PacketAction f) : ITransform

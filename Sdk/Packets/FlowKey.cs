@@ -87,7 +87,10 @@ public readonly record struct FlowKey(ulong SourceHigh, ulong SourceLow, ulong D
         uint cached = packet.FlowHash;
         if (cached != 0) return cached;
         if (!TryGet(packet, out var key)) return 0;
-        uint h = key.Hash() | 1; // never 0, so 0 can mean "not computed"
+        // Never 0, so 0 can mean "not computed". Only the one value is remapped: forcing a bit (h | 1)
+        // would make every hash odd, and shuffle/group-by take the core from the low bits.
+        uint h = key.Hash();
+        if (h == 0) h = 0x9E3779B9;
         packet.FlowHash = h;
         return h;
     }

@@ -30,29 +30,48 @@ internal sealed unsafe class CoreContext
     public SharedRegistry Shared { get; }
     public IBufferPool? Allocator { get; }
     public List<ISchedulable> Schedulables { get; } = [];
+    /// <summary>Packets dropped on this core (by any node).</summary>
     public long DroppedTotal;
 
     /// <summary>Hand a packet to the host for freeing; buffers go back to their pools in bulk.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Drop(PacketDesc* d)
     {
-        _drops[_dropCount++] = d;
         DroppedTotal++;
-        if (_dropCount == DropCapacity) FlushDrops();
+        Free(d);
     }
 
     /// <summary>Drop every packet of a batch and empty it.</summary>
     public void DropAll(PacketBatch batch)
     {
-        for (int i = 0; i < batch.Count; i++) Drop(batch.Items[i]);
+        DroppedTotal += batch.Count;
+        FreeAll(batch);
+    }
+
+    /// <summary>Return a packet whose journey ended normally (sent and done with, consumed by a sink):
+    /// freed in bulk like a drop but not counted as one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Free(PacketDesc* d)
+    {
+        _drops[_dropCount++] = d;
+        if (_dropCount == DropCapacity) FlushDrops();
+    }
+
+    /// <summary>Free every packet of a batch (see <see cref="Free"/>) and empty it.</summary>
+    public void FreeAll(PacketBatch batch)
+    {
+        for (int i = 0; i < batch.Count; i++) Free(batch.Items[i]);
         batch.Clear();
     }
 
+    /// <summary>Free the dropped packets. The list is emptied first, so a pool's double-free error
+    /// surfaces once instead of on every later flush.</summary>
     public void FlushDrops()
     {
-        if (_dropCount == 0) return;
-        fixed (PacketDesc** p = _drops) BufferPools.FreeBulk(p, _dropCount);
+        int n = _dropCount;
+        if (n == 0) return;
         _dropCount = 0;
+        fixed (PacketDesc** p = _drops) BufferPools.FreeBulk(p, n);
     }
 
     public static long Now => Stopwatch.GetTimestamp();

@@ -7,7 +7,8 @@ namespace Switchboard.Sdk.Runtime;
 internal unsafe interface IBufferPool
 {
     ushort Id { get; }
-    /// <summary>Free <paramref name="count"/> descriptors that all belong to this pool.</summary>
+    /// <summary>Free <paramref name="count"/> descriptors that all belong to this pool. A buffer freed twice
+    /// or not from this pool is skipped, the rest are freed, and then <see cref="InvalidOperationException"/> is thrown.</summary>
     void FreeBulk(PacketDesc** descs, int count);
     /// <summary>Allocate up to <paramref name="count"/> buffers; returns how many it got.</summary>
     int AllocBulk(PacketDesc** descs, int count);
@@ -32,19 +33,24 @@ internal static class BufferPools
     public static void Unregister(ushort id) { lock (Gate) Pools[id] = null; }
 
     public static IBufferPool Get(ushort id) =>
-        Pools[id] ?? throw new InvalidOperationException($"Buffer pool {id} is not registered (freed twice, or a foreign buffer?).");
+        (id < Pools.Length ? Pools[id] : null)
+        ?? throw new InvalidOperationException($"Buffer pool {id} is not registered (freed twice, or a foreign buffer?).");
 
-    /// <summary>Free a run of descriptors, grouping consecutive ones of the same pool into one bulk call.</summary>
+    /// <summary>Free a run of descriptors, grouping consecutive ones of the same pool into one bulk call.
+    /// A failing pool does not stop the others from getting their buffers back; its error is rethrown at the end.</summary>
     public static unsafe void FreeBulk(PacketDesc** descs, int count)
     {
+        Exception? failure = null;
         int start = 0;
         while (start < count)
         {
             ushort id = descs[start]->PoolId;
             int end = start + 1;
             while (end < count && descs[end]->PoolId == id) end++;
-            Get(id).FreeBulk(descs + start, end - start);
+            try { Get(id).FreeBulk(descs + start, end - start); }
+            catch (InvalidOperationException e) { failure ??= e; }
             start = end;
         }
+        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
     }
 }

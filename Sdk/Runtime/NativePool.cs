@@ -7,7 +7,9 @@ namespace Switchboard.Sdk.Runtime;
 /// The host's managed-port buffer pool: one native allocation cut into fixed blocks, each
 /// <c>[descriptor | headroom | data]</c>, so a packet's descriptor sits next to its bytes like a DPDK
 /// mbuf's private area. Free buffers sit in a global stack behind a lock; each worker core keeps a
-/// local cache and touches the global stack only in bulk (the DPDK mempool design).
+/// local cache and touches the global stack only in bulk (the DPDK mempool design). One state byte
+/// per block records whether the pool holds it, so a double free or a foreign pointer is reported at
+/// the free that did it instead of corrupting the stack.
 /// </summary>
 internal sealed unsafe class NativePool : IBufferPool, IDisposable
 {
@@ -22,6 +24,8 @@ internal sealed unsafe class NativePool : IBufferPool, IDisposable
     private int _freeCount;
     private readonly Lock _gate = new();
     private readonly Cache[] _caches;
+    /// <summary>Per block: 1 while the pool holds it (global stack or a cache), 0 while handed out.</summary>
+    private readonly byte[] _pooled;
     private bool _disposed;
 
     [ThreadStatic] private static int t_worker;
@@ -46,6 +50,8 @@ internal sealed unsafe class NativePool : IBufferPool, IDisposable
         _blockSize = (DescriptorBytes + headroom + dataRoom + 63) & ~63;
         _memory = (byte*)NativeMemory.AlignedAlloc((nuint)((long)_blockSize * buffers), 64);
         _free = new nint[buffers];
+        _pooled = new byte[buffers];
+        Array.Fill(_pooled, (byte)1);
         for (int i = buffers - 1; i >= 0; i--)
         {
             var d = (PacketDesc*)(_memory + (long)i * _blockSize);
@@ -87,33 +93,76 @@ internal sealed unsafe class NativePool : IBufferPool, IDisposable
     public int AllocBulk(PacketDesc** descs, int count)
     {
         var cache = LocalCache();
-        if (cache is null) return AllocGlobal(descs, count);
-        if (cache.Count < count)
+        int n;
+        if (cache is null || count > CacheBulk) n = AllocGlobal(descs, count); // large requests bypass the cache
+        else
         {
-            fixed (nint* c = cache.Items) cache.Count += AllocGlobal((PacketDesc**)(c + cache.Count), Math.Min(CacheBulk, CacheSize - cache.Count));
+            if (cache.Count < count)
+            {
+                // Enough for this request plus a bulk for the next ones (at most CacheSize in all).
+                int want = count - cache.Count + CacheBulk;
+                fixed (nint* c = cache.Items) cache.Count += AllocGlobal((PacketDesc**)(c + cache.Count), want);
+            }
+            n = Math.Min(count, cache.Count);
+            for (int i = 0; i < n; i++) descs[i] = (PacketDesc*)cache.Items[--cache.Count];
         }
-        int n = Math.Min(count, cache.Count);
-        for (int i = 0; i < n; i++)
-        {
-            var d = (PacketDesc*)cache.Items[--cache.Count];
-            descs[i] = d;
-        }
+        for (int i = 0; i < n; i++) _pooled[IndexOf(descs[i])] = 0;
         return n;
     }
 
+    /// <summary>Return buffers to the pool. Buffers freed twice or not from this pool are skipped
+    /// (the pool stays consistent) and reported by an exception after the rest are freed.</summary>
     public void FreeBulk(PacketDesc** descs, int count)
     {
+        int bad = 0;
+        nint firstBad = 0;
         var cache = LocalCache();
-        if (cache is null) { FreeGlobal(descs, count); return; }
-        for (int i = 0; i < count; i++)
+        if (cache is null)
         {
-            if (cache.Count == CacheSize)
+            lock (_gate)
             {
-                fixed (nint* c = cache.Items) FreeGlobal((PacketDesc**)(c + CacheSize - CacheBulk), CacheBulk);
-                cache.Count -= CacheBulk;
+                for (int i = 0; i < count; i++)
+                {
+                    if (!MarkPooled(descs[i])) { if (bad++ == 0) firstBad = (nint)descs[i]; continue; }
+                    _free[_freeCount++] = (nint)descs[i];
+                }
             }
-            cache.Items[cache.Count++] = (nint)descs[i];
         }
+        else
+        {
+            for (int i = 0; i < count; i++)
+            {
+                if (!MarkPooled(descs[i])) { if (bad++ == 0) firstBad = (nint)descs[i]; continue; }
+                if (cache.Count == CacheSize)
+                {
+                    fixed (nint* c = cache.Items) FreeGlobal((PacketDesc**)(c + CacheSize - CacheBulk), CacheBulk);
+                    cache.Count -= CacheBulk;
+                }
+                cache.Items[cache.Count++] = (nint)descs[i];
+            }
+        }
+        if (bad > 0)
+            throw new InvalidOperationException(
+                $"Pool '{Name}': {bad} buffer(s) freed twice or not owned by this pool (first 0x{firstBad:x}); they were ignored.");
+    }
+
+    /// <summary>Block index of a descriptor of this pool, or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private long IndexOf(PacketDesc* d)
+    {
+        long off = (byte*)d - _memory;
+        if (off < 0 || off % _blockSize != 0) return -1;
+        long i = off / _blockSize;
+        return i < Size ? i : -1;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool MarkPooled(PacketDesc* d)
+    {
+        long i = IndexOf(d);
+        if (i < 0 || _pooled[i] != 0) return false;
+        _pooled[i] = 1;
+        return true;
     }
 
     /// <summary>Return every worker cache to the global stack (call when workers have stopped).</summary>
@@ -140,11 +189,7 @@ internal sealed unsafe class NativePool : IBufferPool, IDisposable
     {
         lock (_gate)
         {
-            for (int i = 0; i < count; i++)
-            {
-                if (_freeCount == _free.Length) throw new InvalidOperationException($"Pool '{Name}': more buffers freed than exist (double free).");
-                _free[_freeCount++] = (nint)descs[i];
-            }
+            for (int i = 0; i < count; i++) _free[_freeCount++] = (nint)descs[i];
         }
     }
 

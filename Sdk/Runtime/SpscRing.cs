@@ -49,7 +49,8 @@ internal sealed class SpscRing
     public int DequeueBulk(Span<nint> dest)
     {
         long tail = _idx.Tail;
-        if (_idx.CachedHead == tail) _idx.CachedHead = Volatile.Read(ref _idx.Head);
+        // Look at the producer's index only when the cached view cannot fill the request.
+        if (_idx.CachedHead - tail < dest.Length) _idx.CachedHead = Volatile.Read(ref _idx.Head);
         int n = (int)Math.Min(_idx.CachedHead - tail, dest.Length);
         for (int i = 0; i < n; i++) dest[i] = _slots[(tail + i) & _mask];
         if (n > 0) Volatile.Write(ref _idx.Tail, tail + n);

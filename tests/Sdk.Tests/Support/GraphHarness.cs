@@ -12,11 +12,15 @@ internal sealed unsafe class GraphHarness
     private readonly Node?[] _entry = new Node?[1];
     private readonly int _startInUse;
 
-    public GraphHarness(int coreId = 0, int coreCount = 1, SharedRegistry? shared = null, int batchSize = 32)
+    private readonly Func<long>? _clock;
+
+    /// <param name="clock">A fake clock (Stopwatch ticks) for events; <see cref="Poll"/> defaults to it too.</param>
+    public GraphHarness(int coreId = 0, int coreCount = 1, SharedRegistry? shared = null, int batchSize = 32, Func<long>? clock = null)
     {
+        _clock = clock;
         Core = new CoreContext(coreId, coreCount, shared ?? new SharedRegistry(), TestPool.Pool, batchSize);
         Builder = new GraphBuilder(Core);
-        Events = new EventScheduler();
+        Events = new EventScheduler(Log.Add, clock);
         Core.Schedulables.Add(Events);
         Input = Builder.Source(n => _entry[0] = n, "test-input");
         _startInUse = TestPool.Pool.InUse;
@@ -26,6 +30,11 @@ internal sealed unsafe class GraphHarness
     public GraphBuilder Builder { get; }
     public EventScheduler Events { get; }
     public Pipe Input { get; }
+    /// <summary>Lines the event scheduler logged.</summary>
+    public List<string> Log { get; } = [];
+
+    /// <summary>Every node of the graph of type <typeparamref name="T"/>, in build order.</summary>
+    public T[] Nodes<T>() => Builder.Nodes.OfType<T>().ToArray();
 
     public NfContext NfContext(string name = "nf", NfConfig? config = null) =>
         new(name, config ?? NfConfig.Empty("$.nfs." + name + ".config"), Core, Events, null);
@@ -39,12 +48,15 @@ internal sealed unsafe class GraphHarness
     }
 
     /// <summary>Push frames through the graph as one or more batches.</summary>
-    public void Push(params byte[][] frames)
+    public void Push(params byte[][] frames) => PushOnPort(0, frames);
+
+    /// <summary>Push frames as if received on input port <paramref name="port"/>.</summary>
+    public void PushOnPort(ushort port, params byte[][] frames)
     {
         var batch = new PacketBatch(Core.BatchSize);
         foreach (var f in frames)
         {
-            batch.Add(TestPool.Make(f));
+            batch.Add(TestPool.Make(f, port));
             if (batch.IsFull) Send(batch);
         }
         Send(batch);
@@ -62,7 +74,8 @@ internal sealed unsafe class GraphHarness
     public int Poll(long? now = null)
     {
         int moved = 0;
-        foreach (var s in Core.Schedulables) moved += s.Poll(now ?? CoreContext.Now);
+        long t = now ?? _clock?.Invoke() ?? CoreContext.Now;
+        foreach (var s in Core.Schedulables) moved += s.Poll(t);
         Core.FlushDrops();
         return moved;
     }
@@ -86,11 +99,13 @@ internal sealed unsafe class Capture : Node
         {
             var d = batch.Items[i];
             var p = new Packet(d);
-            Packets.Add(new Captured(p.Data.ToArray(), p.TopHeader, p.HeaderDepth, p.Payload.ToArray(), p.FlowHash, Core.CoreId));
+            Packets.Add(new Captured(p.Data.ToArray(), p.TopHeader, p.HeaderDepth, p.Payload.ToArray(), p.FlowHash, Core.CoreId,
+                p.InputPort, p.IpProtocol));
         }
-        Core.DropAll(batch);
+        Core.FreeAll(batch);
         Core.FlushDrops();
     }
 }
 
-internal sealed record Captured(byte[] Bytes, HeaderKind Top, int Depth, byte[] Payload, uint FlowHash, int Core);
+internal sealed record Captured(byte[] Bytes, HeaderKind Top, int Depth, byte[] Payload, uint FlowHash, int Core,
+    int InputPort = 0, byte IpProtocol = 0);
