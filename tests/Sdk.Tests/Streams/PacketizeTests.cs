@@ -102,12 +102,17 @@ public class PacketizeTests
     }
 
     [Test]
-    public void PacketizerOutsideAGraph_Throws()
+    public void PacketizerOutsideAGraph_FaultsThePacket()
     {
         var h = new GraphHarness();
         var pz = new Packetizer();
-        h.Capture(h.Input.Parse<Ethernet>().Parse<Ipv4>().Parse<Tcp>().Transform(new ReplyWith(pz, 10)));
-        Assert.That(() => h.Push(Frames.Tcp()), Throws.InvalidOperationException);
+        var output = h.Capture(h.Input.Parse<Ethernet>().Parse<Ipv4>().Parse<Tcp>().Transform(new ReplyWith(pz, 10)));
+        h.Push(Frames.Tcp());
+        var faulted = h.Builder.Nodes.Where(n => n.PacketsFaulted > 0).ToList();
+        Assert.That(faulted, Has.Count.EqualTo(1));
+        Assert.That(faulted[0].LastFault, Is.InstanceOf<InvalidOperationException>());
+        Assert.That(output.Packets, Is.Empty);
+        Assert.That(h.InUseDelta, Is.Zero);
     }
 
     private readonly struct ReplyWith(Packetizer pz, int length) : ITransform

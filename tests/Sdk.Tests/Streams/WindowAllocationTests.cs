@@ -47,7 +47,7 @@ public unsafe class WindowAllocationTests
             }
             if (batch.Count > 0) entry.Process(batch);
             h.Core.FlushDrops();
-            h.Poll(Runtime.CoreContext.Now + System.Diagnostics.Stopwatch.Frequency * 3600); // expire the closed markers
+            h.Poll(global::Switchboard.Sdk.Runtime.CoreContext.Now + System.Diagnostics.Stopwatch.Frequency * 3600); // expire the closed markers
         }
 
         for (int i = 0; i < 3; i++) RunAll(); // warm up pools, JIT and the flow table
