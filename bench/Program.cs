@@ -32,6 +32,9 @@ var cases = new List<(string Name, string[] Nfs)>
     ("monitor", ["monitor"]),
 };
 foreach (int n in new[] { 1, 2, 4, 8 }) cases.Add(($"chain of {n} ttl", Enumerable.Repeat("ttl", n).ToArray()));
+// Per-operator costs: eight copies amplify the NF's own cost over the fixed I/O cost.
+foreach (var nf in new[] { "bench-forward", "bench-parse-eth", "bench-parse-ip", "bench-touch-struct", "bench-touch-delegate" })
+    cases.Add(($"8 x {nf["bench-".Length..]}", Enumerable.Repeat(nf, 8).ToArray()));
 if (only is not null) cases = cases.Where(c => c.Name.Contains(only, StringComparison.OrdinalIgnoreCase)).ToList();
 
 Console.WriteLine($"Switchboard bench: 1 core, generator (1000 flows, 64 B) -> NFs -> null; {seconds:g} s x {repeats}, median. {Environment.ProcessorCount} CPUs, .NET {Environment.Version}");

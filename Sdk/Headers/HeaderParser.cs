@@ -198,7 +198,38 @@ internal static unsafe class HeaderParser
         return ParseStatus.Ok;
     }
 
-    private static ParseStatus ParseIpv4(PacketDesc* d) => ParseIp(d, HeaderKind.Ipv4);
+    private static ParseStatus ParseIpv4(PacketDesc* d)
+    {
+        // Fast path for the common case: IPv4 without options straight after Ethernet, datagram
+        // fully present. Anything else (options, tunnels, errors) takes the general path, which
+        // gives the precise status.
+        ref var h = ref d->Headers;
+        if (h.Depth == 1 && h.Kinds[0] == (byte)HeaderKind.Ethernet)
+        {
+            int off = h.Offsets[0] + h.Lengths[0];
+            int avail = d->Length - off;
+            byte* p = d->Data + off;
+            if (avail >= Ipv4.MinSize && p[-2] == 0x08 && p[-1] == 0x00 && p[0] == 0x45)
+            {
+                int total = p[2] << 8 | p[3];
+                if (total >= Ipv4.MinSize && total <= avail)
+                {
+                    int frag = (p[6] << 8 | p[7]) & 0x3FFF;
+                    h.Kinds[1] = (byte)HeaderKind.Ipv4;
+                    h.Offsets[1] = (ushort)off;
+                    h.Lengths[1] = Ipv4.MinSize;
+                    h.ByKind[(int)HeaderKind.Ipv4] = (ushort)off;
+                    h.Depth = 2;
+                    h.IpProtocol = p[9];
+                    h.Fragment = frag != 0;
+                    h.NonFirstFragment = (frag & 0x1FFF) != 0;
+                    h.NetworkEnd = (ushort)(off + total);
+                    return ParseStatus.Ok;
+                }
+            }
+        }
+        return ParseIp(d, HeaderKind.Ipv4);
+    }
 
     private static ParseStatus ParseIpv6(PacketDesc* d) => ParseIp(d, HeaderKind.Ipv6);
 
