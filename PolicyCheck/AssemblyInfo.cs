@@ -1,0 +1,4 @@
+namespace Switchboard.PolicyCheck;
+
+/// <summary>Marker for the assembly (types arrive with the language and solver layers).</summary>
+internal static class AssemblyInfo;
