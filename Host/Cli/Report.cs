@@ -33,12 +33,15 @@ internal static class Report
         {
             long inp = g.Sum(n => n.Entry.PacketsIn), outp = g.Sum(n => n.Exit.PacketsIn);
             long dropped = g.SelectMany(n => n.Nodes).Sum(x => x.PacketsDropped);
+            long faulted = g.SelectMany(n => n.Nodes).Sum(x => x.PacketsFaulted);
             var extra = new List<KeyValuePair<string, long>>();
             foreach (var n in g) if (n.Function is ICounterSource cs) cs.ReadCounters(extra);
             string more = string.Join(", ", extra.GroupBy(e => e.Key).Select(e => $"{e.Key}={e.Sum(x => x.Value):N0}"));
-            return new[] { g.Key, g.First().Type, $"{inp:N0}", $"{outp:N0}", $"{dropped:N0}", $"{Rate(inp, seconds):F2}", more };
+            return new[] { g.Key, g.First().Type, $"{inp:N0}", $"{outp:N0}", $"{dropped:N0}", $"{faulted:N0}", $"{Rate(inp, seconds):F2}", more };
         }).ToList();
-        sb.Append(Table(["nf", "type", "in", "out", "dropped", "in Mpps", "counters"], rows));
+        sb.Append(Table(["nf", "type", "in", "out", "dropped", "faulted", "in Mpps", "counters"], rows));
+        foreach (var node in dp.Nfs.SelectMany(n => n.Nodes).Where(n => n.LastFault is not null).DistinctBy(n => n.Name))
+            sb.AppendLine($"  last fault in {node.Name}: {node.LastFault!.GetType().Name}: {node.LastFault.Message}");
         sb.AppendLine();
         sb.AppendLine("Ports:");
         var ports = dp.Ports.Values.Select(p => new[]
@@ -51,7 +54,7 @@ internal static class Report
         sb.AppendLine("Cores:");
         var cores = dp.Workers.Select(w => new[]
         {
-            w.Core.CoreId.ToString(), $"{w.Receivers.Sum(r => 0L) + w.Core.DroppedTotal:N0}",
+            w.Core.CoreId.ToString(), $"{w.Core.DroppedTotal:N0}",
             $"{w.Rounds:N0}", $"{(w.Rounds == 0 ? 0 : 100.0 * w.IdleRounds / w.Rounds):F1}%",
         }).ToList();
         sb.Append(Table(["core", "dropped", "rounds", "idle rounds"], cores));
