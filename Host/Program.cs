@@ -20,7 +20,10 @@ var run = new Command("run", "Run the deployment: push traffic through the chain
 run.SetAction(parse =>
 {
     using var cts = new CancellationTokenSource();
+    // Ctrl-C and SIGTERM stop receiving, drain every queue and print the final counters.
     Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
+    using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+        System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
     return RunCommand.Execute(new RunCommand.Options(
         parse.GetValue(configOption)!, parse.GetValue(secondsOption), parse.GetValue(foreverOption),
         parse.GetValue(coresOption), parse.GetValue(quietOption)), Console.Out, Console.Error, cts.Token);
