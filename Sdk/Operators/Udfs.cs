@@ -4,7 +4,7 @@ namespace Switchboard.Sdk;
 //
 // Struct UDF (preferred on hot paths): `struct DecrementTtl : ITransform { ... }` passed as
 // `.Transform<DecrementTtl>()` or `.Transform(new Limit(64))`. Each operator is a generic node over the
-// UDF type (`TransformNode<T>`), and for a struct T the JIT compiles a separate copy of the batch loop
+// UDF type (`FilterNode<T>`; a transform is a filter that keeps everything), and for a struct T the JIT compiles a separate copy of the batch loop
 // with T's method called directly, so it can inline it: no delegate or interface dispatch, no closure,
 // no allocation per packet. This is the C# analogue of the Rust monomorphisation NetBricks relies on.
 // The struct lives inside the node, so its fields are per-node state (per core: each core builds its
