@@ -27,48 +27,15 @@ internal sealed unsafe class ParseNode<T> : Node where T : struct, IHeader
 }
 
 /// <summary>Deparse: pop the top header back into the payload. Popping an IP header also rewinds the
-/// stack's IP state (protocol, fragment flags, datagram end) to the enclosing IP header, or clears it,
-/// so later parses and <see cref="Packet.IpProtocol"/> see the packet as it now stands.</summary>
+/// stack's IP state (protocol, fragment flags, datagram end) to the enclosing IP header, or clears it
+/// (see <see cref="HeaderParser.Deparse"/>), so later parses see the packet as it now stands.</summary>
 internal sealed unsafe class DeparseNode : Node
 {
     internal override void Process(PacketBatch batch)
     {
         _in += batch.Count;
-        var items = batch.Items;
-        int kept = 0;
-        for (int i = 0; i < batch.Count; i++)
-        {
-            var d = items[i];
-            if (Deparse(d)) items[kept++] = d;
-            else DropPacket(d);
-        }
-        batch.Count = kept;
+        for (int i = 0; i < batch.Count; i++) HeaderParser.Deparse(batch.Items[i]);
         Emit(batch);
-    }
-
-    /// <summary>Pop the top header; false if the remaining stack no longer parses (bytes were rewritten).</summary>
-    internal static bool Deparse(PacketDesc* d)
-    {
-        ref var h = ref d->Headers;
-        var popped = HeaderParser.Deparse(d);
-        if (popped is not (HeaderKind.Ipv4 or HeaderKind.Ipv6)) return true;
-        bool outerIp = false;
-        for (int i = 0; i < h.Depth; i++) outerIp |= h.Kinds[i] is (byte)HeaderKind.Ipv4 or (byte)HeaderKind.Ipv6;
-        if (!outerIp)
-        {
-            h.IpProtocol = 0;
-            h.Fragment = h.NonFirstFragment = false;
-            h.NetworkEnd = 0;
-            return true;
-        }
-        // Tunnels (IP in IP) are rare: rebuild the IP state by parsing the remaining stack again.
-        int depth = h.Depth;
-        var kinds = stackalloc HeaderKind[PacketDesc.MaxHeaders];
-        for (int i = 0; i < depth; i++) kinds[i] = (HeaderKind)h.Kinds[i];
-        h.Clear();
-        for (int i = 0; i < depth; i++)
-            if (HeaderParser.Parse(d, kinds[i]) != ParseStatus.Ok) return false;
-        return true;
     }
 }
 
