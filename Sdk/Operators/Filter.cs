@@ -5,32 +5,50 @@ internal sealed unsafe class FilterNode<T>(T udf) : Node where T : IFilter
     private T _udf = udf;
     private PacketDesc*[] _rejected = new PacketDesc*[PacketBatch.DefaultCapacity];
 
+    // Where the guarded loop was when a UDF threw: (index << 16) | kept. Written once per packet and
+    // never read in the loop, so the loop's counters stay in registers (a try region around the loop
+    // itself would spill them to the stack on every iteration: ~2 ns per packet, measured).
+    private int _resume;
+
     internal override void Process(PacketBatch batch)
     {
         _in += batch.Count;
         var items = batch.Items;
-        var rejected = Scratch(ref _rejected, batch.Count);
-        int n = batch.Count, kept = 0, dropped = 0, i = 0;
-        while (i < n)
+        int n = batch.Count;
+        var rejected = Scratch(ref _rejected, n);
+        int i = 0, kept = 0;
+        while (true)
         {
             try
             {
-                for (; i < n; i++)
-                {
-                    var d = items[i];
-                    if (_udf.Keep(new Packet(d))) items[kept++] = d;
-                    else rejected[dropped++] = d;
-                }
+                kept = Run(items, rejected, i, n, kept);
+                break;
             }
             catch (Exception e)
             {
                 NoteFault(e);
-                rejected[dropped++] = items[i++];
+                i = _resume >> 16;
+                kept = _resume & 0xFFFF;
+                rejected[i - kept] = items[i];
+                i++;
             }
         }
         batch.Count = kept;
-        DropRejected(rejected, dropped);
+        DropRejected(rejected, n - kept);
         Emit(batch);
+    }
+
+    /// <summary>Keep or reject packets <paramref name="i"/>..n-1; before packet i, i - kept packets are in <paramref name="rejected"/>.</summary>
+    private int Run(PacketDesc*[] items, PacketDesc*[] rejected, int i, int n, int kept)
+    {
+        for (; i < n; i++)
+        {
+            _resume = (i << 16) | kept;
+            var d = items[i];
+            if (_udf.Keep(new Packet(d))) items[kept++] = d;
+            else rejected[i - kept] = d;
+        }
+        return kept;
     }
 }
 

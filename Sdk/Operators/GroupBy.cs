@@ -39,11 +39,13 @@ internal sealed unsafe class GroupByNode<T> : Node, ISchedulable where T : IGrou
         {
             try
             {
-                for (; i < n; i++) groupOf[i] = _udf.Group(new Packet(items[i]));
+                RunUdf(items, groupOf, i, n);
+                break;
             }
             catch (Exception e)
             {
                 NoteFault(e);
+                i = _resume;
                 groupOf[i++] = -1;
             }
         }
@@ -58,6 +60,17 @@ internal sealed unsafe class GroupByNode<T> : Node, ISchedulable where T : IGrou
             if (q.IsFull) Flush(g);
         }
         batch.Clear();
+    }
+
+    private int _resume; // index of the packet whose UDF is running (see FilterNode for why not a try around the loop)
+
+    private void RunUdf(PacketDesc*[] items, int[] groupOf, int i, int n)
+    {
+        for (; i < n; i++)
+        {
+            _resume = i;
+            groupOf[i] = _udf.Group(new Packet(items[i]));
+        }
     }
 
     private void Flush(int g)

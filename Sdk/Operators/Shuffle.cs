@@ -55,11 +55,13 @@ internal sealed unsafe class ShuffleNode<T> : Node, ISchedulable where T : IShuf
         {
             try
             {
-                for (; i < n; i++) targetOf[i] = cores == 1 ? 0 : (int)(_udf.Key(new Packet(items[i])) % (uint)cores);
+                RunUdf(items, targetOf, i, n, (uint)cores);
+                break;
             }
             catch (Exception e)
             {
                 NoteFault(e);
+                i = _resume;
                 targetOf[i++] = -1;
             }
         }
@@ -75,6 +77,17 @@ internal sealed unsafe class ShuffleNode<T> : Node, ISchedulable where T : IShuf
         }
         batch.Count = kept;
         Emit(batch);
+    }
+
+    private int _resume; // index of the packet whose UDF is running (see FilterNode for why not a try around the loop)
+
+    private void RunUdf(PacketDesc*[] items, int[] targetOf, int i, int n, uint cores)
+    {
+        for (; i < n; i++)
+        {
+            _resume = i;
+            targetOf[i] = cores == 1 ? 0 : (int)(_udf.Key(new Packet(items[i])) % cores);
+        }
     }
 
     int ISchedulable.Poll(long nowTicks)
