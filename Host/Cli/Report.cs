@@ -40,6 +40,7 @@ internal static class Report
             return new[] { g.Key, g.First().Type, $"{inp:N0}", $"{outp:N0}", $"{dropped:N0}", $"{faulted:N0}", $"{Rate(inp, seconds):F2}", more };
         }).ToList();
         sb.Append(Table(["nf", "type", "in", "out", "dropped", "faulted", "in Mpps", "counters"], rows));
+        foreach (var line in ParseDropLines(dp)) sb.AppendLine(line);
         foreach (var node in dp.Nfs.SelectMany(n => n.Nodes).Where(n => n.LastFault is not null).DistinctBy(n => n.Name))
             sb.AppendLine($"  last fault in {node.Name}: {node.LastFault!.GetType().Name}: {node.LastFault.Message}");
         sb.AppendLine();
@@ -60,6 +61,16 @@ internal static class Report
         sb.Append(Table(["core", "dropped", "rounds", "idle rounds"], cores));
         return sb.ToString();
     }
+
+    /// <summary>Why parse nodes dropped packets, summed over cores: "ttl/parse-ipv4: 3 Truncated, 1 BadVersion".</summary>
+    private static IEnumerable<string> ParseDropLines(Dataplane dp) =>
+        dp.Nfs.SelectMany(n => n.Nodes).OfType<IParseFailures>().Cast<Node>()
+            .GroupBy(n => n.Name)
+            .Select(g => (g.Key, Totals: Enumerable.Range(0, Enum.GetValues<ParseStatus>().Length)
+                .Select(i => (Status: (ParseStatus)i, Count: g.Sum(n => ((IParseFailures)n).Failures[i])))
+                .Where(t => t.Count > 0).ToList()))
+            .Where(x => x.Totals.Count > 0)
+            .Select(x => $"  {x.Key} dropped: {string.Join(", ", x.Totals.Select(t => $"{t.Count:N0} {t.Status}"))}");
 
     public static double Rate(long packets, double seconds) => seconds <= 0 ? 0 : packets / seconds / 1e6;
 

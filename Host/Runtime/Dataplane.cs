@@ -59,7 +59,11 @@ internal sealed class Dataplane : IDisposable
         _pool = new NativePool("switch", PoolSizeFor(d), maxWorkers: d.Cores);
         int index = 0;
         foreach (var (name, spec) in d.Ports)
-            _ports[name] = PortFactory.Create(spec, index++, d.Cores, _pool);
+        {
+            var port = _ports[name] = PortFactory.Create(spec, index++, d.Cores, _pool);
+            if (port is PcapReaderPort { SkippedOversize: > 0 } pcap)
+                Log($"warning: {spec.Path}: {pcap.SkippedOversize} record(s) of {pcap.File.Path} are longer than the {_pool.DataRoom}-byte packet buffers and are skipped");
+        }
 
         var shared = new SharedRegistry();
         var errors = new List<string>();

@@ -1,8 +1,14 @@
 namespace Switchboard.Sdk;
 
+/// <summary>A node that drops malformed packets and counts them by <see cref="ParseStatus"/> (for reports).</summary>
+internal interface IParseFailures
+{
+    IReadOnlyList<long> Failures { get; }
+}
+
 /// <summary>Parse: push header <typeparamref name="T"/> onto each packet's stack. Packets that do not
 /// carry it, or carry it malformed, are dropped and counted by reason.</summary>
-internal sealed unsafe class ParseNode<T> : Node where T : struct, IHeader
+internal sealed unsafe class ParseNode<T> : Node, IParseFailures where T : struct, IHeader
 {
     private readonly long[] _failures = new long[Enum.GetValues<ParseStatus>().Length];
 
