@@ -19,6 +19,7 @@ public sealed class DelegateTtlNf : INetworkFunction
         .Transform(p =>
         {
             ref var ip = ref p.Ipv4;
+            if (ip.Ttl == 0) return;
             ushort before = (ushort)(ip.Ttl << 8 | ip.Protocol);
             ip.Ttl--;
             ip.Checksum = Checksum.Update(ip.Checksum, before, (ushort)(ip.Ttl << 8 | ip.Protocol));
