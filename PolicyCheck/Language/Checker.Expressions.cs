@@ -51,8 +51,6 @@ internal sealed partial class Checker
         if (scope.Params.TryGetValue(n.Name, out var param)) return new ParamRef(param, n.Span);
         if (scope.State.TryGetValue(n.Name, out var state))
         {
-            if (ctx.Updated.Contains(state))
-                return Fail(n.Span, $"state '{n.Name}' is read after being updated in the same rule; reads see the state before the packet arrived, so read it before updating");
             if (!allowState)
                 return Fail(n.Span, $"state '{n.Name}' can only be read through {n.Name}.contains(k), {n.Name}(k) or {n.Name}[k]");
             return new StateRef(state, n.Span);
@@ -195,11 +193,11 @@ internal sealed partial class Checker
             case MapType m:
                 if (!VmnTypes.Fits(arg.Type, m.Key))
                     diagnostics.Report(arg.Span, $"type mismatch: key of {Describe(collection)} has type {m.Key}, found {arg.Type}");
-                return new Lookup(collection, arg, m.Value, span);
+                return ReadState(collection, arg, m.Value, span, ctx);
             case SetType s:
                 if (!VmnTypes.Fits(arg.Type, s.Element))
                     diagnostics.Report(arg.Span, $"type mismatch: elements of {Describe(collection)} have type {s.Element}, found {arg.Type}");
-                return new Contains(collection, arg, span);
+                return ReadState(collection, arg, null, span, ctx);
             case ListType l:
                 if (!VmnTypes.Fits(arg.Type, VmnType.Int))
                     diagnostics.Report(arg.Span, $"type mismatch: a List index must be Int, found {arg.Type}");
@@ -208,6 +206,35 @@ internal sealed partial class Checker
                 if (collection.Type.IsError) return new ErrorExpr(span);
                 return Fail(span, $"{Describe(collection)} of type {collection.Type} cannot be indexed with {form}");
         }
+    }
+
+    /// <summary>A read of a collection. Reads of state updated earlier in the same rule are resolved
+    /// here (the normal form reads the state before the packet): the same key written earlier gives
+    /// the written value (listing 9: assigned[flow(p)] = ...; p.dst = assigned[flow(p)]); any other
+    /// key could alias and is rejected.</summary>
+    private Expr ReadState(Expr collection, Expr key, VmnType? lookupType, SourceSpan span, RuleContext ctx)
+    {
+        if (collection is not StateRef sr || !ctx.Updated.Contains(sr.State))
+            return lookupType == null ? new Contains(collection, key, span) : new Lookup(collection, key, lookupType, span);
+        string k = AstPrinter.Print(key);
+        for (int i = ctx.Actions.Count - 1; i >= 0; i--)
+        {
+            var action = ctx.Actions[i];
+            if (action.State != sr.State) continue;
+            var (written, present, value) = action switch
+            {
+                MapPut mp => (mp.Key, true, mp.Value),
+                SetAdd sa => (sa.Element, true, (Expr?)null),
+                SetRemove rs => (rs.Element, false, null),
+                MapRemove mr => (mr.Key, false, null),
+                _ => throw new InvalidOperationException(),
+            };
+            if (AstPrinter.Print(written) != k) break;
+            if (lookupType == null) return new BoolLit(present, span);
+            if (value != null) return value;
+            return Fail(span, $"state '{sr.State.Name}' is read at a key this rule just removed");
+        }
+        return Fail(span, $"state '{sr.State.Name}' is read after being updated in the same rule at a key that may differ; read it before the update");
     }
 
     private static string Describe(Expr e) => e switch
@@ -239,7 +266,7 @@ internal sealed partial class Checker
                 }
                 if (!VmnTypes.Fits(arg.Type, element))
                     diagnostics.Report(arg.Span, $"type mismatch: {Describe(collection)} holds {element}, found {arg.Type}");
-                return new Contains(collection, arg, span);
+                return ReadState(collection, arg, null, span, ctx);
             }
             case "lookup":
             {

@@ -12,6 +12,7 @@ internal sealed partial class Checker
         public Dictionary<string, Expr> Locals { get; } = new(StringComparer.Ordinal);
         public List<FieldOverride> Overrides { get; } = [];
         public HashSet<StateVar> Updated { get; } = [];
+        public List<StateAction> Actions { get; } = [];
         public List<LambdaVar> Lambdas { get; } = [];
 
         public PacketExpr Packet(SourceSpan span) => new(Overrides.ToArray(), span);
@@ -26,7 +27,7 @@ internal sealed partial class Checker
             guard = CheckExpr(r.Guard, ctx);
             ExpectType(guard, VmnType.Bool, "a rule's guard");
         }
-        var actions = new List<StateAction>();
+        var actions = ctx.Actions;
         foreach (var stmt in r.Body) CheckStatement(stmt, ctx, actions);
 
         var packets = new List<Expr>();
