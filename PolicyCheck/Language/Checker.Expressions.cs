@@ -45,8 +45,9 @@ internal sealed partial class Checker
         var scope = ctx.Scope;
         for (int i = ctx.Lambdas.Count - 1; i >= 0; i--)
             if (ctx.Lambdas[i].Name == n.Name) return new LambdaVarRef(ctx.Lambdas[i], n.Span);
-        if (ctx.Locals.TryGetValue(n.Name, out var local)) return local;
-        if (scope.Locals.TryGetValue(n.Name, out var modelLocal)) return modelLocal;
+        // Locals are inlined; the copy carries the use's place so errors point at the use.
+        if (ctx.Locals.TryGetValue(n.Name, out var local)) return local with { Span = n.Span };
+        if (scope.Locals.TryGetValue(n.Name, out var modelLocal)) return modelLocal with { Span = n.Span };
         if (n.Name == scope.PacketName) return ctx.Packet(n.Span);
         if (scope.Params.TryGetValue(n.Name, out var param)) return new ParamRef(param, n.Span);
         if (scope.State.TryGetValue(n.Name, out var state))
@@ -262,7 +263,7 @@ internal sealed partial class Checker
                 if (element == null)
                 {
                     if (collection.Type.IsError) return new ErrorExpr(span);
-                    return Fail(m.Span, $"type mismatch: contains needs a Set, Map or List, found {collection.Type}");
+                    return Fail(m.NameSpan, $"type mismatch: contains needs a Set, Map or List, found {collection.Type}");
                 }
                 if (!VmnTypes.Fits(arg.Type, element))
                     diagnostics.Report(arg.Span, $"type mismatch: {Describe(collection)} holds {element}, found {arg.Type}");
@@ -272,18 +273,18 @@ internal sealed partial class Checker
             {
                 var collection = CheckCollection(m.Target, ctx);
                 if (collection.Type is not MapType && !collection.Type.IsError)
-                    return Fail(m.Span, $"type mismatch: lookup needs a Map, found {collection.Type}");
+                    return Fail(m.NameSpan, $"type mismatch: lookup needs a Map, found {collection.Type}");
                 return Apply(collection, args, span, ctx, ".lookup(...)");
             }
             case "findFirst":
             {
                 var list = CheckExpr(m.Target, ctx);
                 if (args.Count != 1 || args[0] is not LambdaSyntax lambda)
-                    return Fail(m.Span, "findFirst takes one predicate 'x => condition'");
+                    return Fail(m.NameSpan, "findFirst takes one predicate 'x => condition'");
                 if (list.Type is not ListType lt)
                 {
                     if (list.Type.IsError) return new ErrorExpr(span);
-                    return Fail(m.Span, $"type mismatch: findFirst needs a List, found {list.Type}");
+                    return Fail(m.NameSpan, $"type mismatch: findFirst needs a List, found {list.Type}");
                 }
                 var variable = new LambdaVar(lambda.Param, lt.Element);
                 if (IsValueName(lambda.Param, ctx))
@@ -295,12 +296,12 @@ internal sealed partial class Checker
                 return new FindFirst(list, variable, predicate, new OptionType(lt.Element), span);
             }
             case "add" or "remove" or "put":
-                return Fail(m.Span, $"'{m.Name}' updates state; it can only be a statement in a rule body, not part of an expression");
+                return Fail(m.NameSpan, $"'{m.Name}' updates state; it can only be a statement in a rule body, not part of an expression");
             default:
             {
                 var target = CheckExpr(m.Target, ctx);
                 if (target.Type.IsError) return new ErrorExpr(span);
-                return Fail(m.Span, $"unknown method '{m.Name}' on {target.Type}");
+                return Fail(m.NameSpan, $"unknown method '{m.Name}' on {target.Type}");
             }
         }
     }
@@ -311,11 +312,11 @@ internal sealed partial class Checker
             && m.Name.Equals("empty", StringComparison.OrdinalIgnoreCase) && !IsValueName(t.Name, ctx))
             return new PacketSetExpr([], m.Span);
         if (m.Name is "contains" or "add" or "remove" or "put" or "lookup" or "findFirst")
-            return Fail(m.Span, $"'{m.Name}' is a method; call it, e.g. x.{m.Name}(...)");
-        return MemberOf(CheckExpr(m.Target, ctx), m.Name, m.Span);
+            return Fail(m.NameSpan, $"'{m.Name}' is a method; call it, e.g. x.{m.Name}(...)");
+        return MemberOf(CheckExpr(m.Target, ctx), m.Name, m.Span, m.NameSpan);
     }
 
-    private Expr MemberOf(Expr target, string name, SourceSpan span)
+    private Expr MemberOf(Expr target, string name, SourceSpan span, SourceSpan nameSpan)
     {
         switch (target.Type)
         {
@@ -328,25 +329,25 @@ internal sealed partial class Checker
                     "isEmpty" => new Not(new OptionDefined(target, span), span),
                     "get" => new OptionGet(target, o.Element, span),
                     // A member of an Option means the member of its defined value (listing 5: acl.src._1).
-                    _ => MemberOf(new OptionGet(target, o.Element, target.Span), name, span),
+                    _ => MemberOf(new OptionGet(target, o.Element, target.Span), name, span, nameSpan),
                 };
             case PrimitiveType { Kind: PrimitiveKind.Packet } when target is PacketExpr packet:
                 if (PacketFields.ByName.TryGetValue(name, out var field)) return ReadField(field, packet, span);
-                return Fail(span, $"unknown packet field '{name}'{Suggest(name, PacketFields.ByName.Keys)}");
+                return Fail(nameSpan, $"unknown packet field '{name}'{Suggest(name, PacketFields.ByName.Keys)}");
             case PrimitiveType { Kind: PrimitiveKind.Flow }:
                 if (PacketFields.ByName.TryGetValue(name, out var ff) && PacketFields.IsFlowField(ff))
                     return target is FlowOf fo ? ReadField(ff, fo.Packet, span) : new FlowField(target, ff, span);
-                return Fail(span, $"unknown flow field '{name}' (a Flow has src, dst, src_port, dst_port, proto)");
+                return Fail(nameSpan, $"unknown flow field '{name}' (a Flow has src, dst, src_port, dst_port, proto)");
             case TupleType tt:
                 if (name.Length > 1 && name[0] == '_' && int.TryParse(name.AsSpan(1), out int k) && k >= 1 && k <= tt.Elements.Count)
                     return target is TupleExpr te ? te.Items[k - 1] : new TupleGet(target, k - 1, tt.Elements[k - 1], span);
-                return Fail(span, $"unknown member '{name}' of {tt}: use _1 .. _{tt.Elements.Count}");
+                return Fail(nameSpan, $"unknown member '{name}' of {tt}: use _1 .. _{tt.Elements.Count}");
             case RecordType r:
                 for (int i = 0; i < r.Fields.Count; i++)
                     if (r.Fields[i].Name == name) return new RecordGet(target, name, i, r.Fields[i].Type, span);
-                return Fail(span, $"case class '{r.Name}' has no field '{name}'{Suggest(name, r.Fields.Select(f => f.Name))}");
+                return Fail(nameSpan, $"case class '{r.Name}' has no field '{name}'{Suggest(name, r.Fields.Select(f => f.Name))}");
             default:
-                return Fail(span, $"{target.Type} has no member '{name}'");
+                return Fail(nameSpan, $"{target.Type} has no member '{name}'");
         }
     }
 }

@@ -80,7 +80,7 @@ internal sealed partial class Checker
                 }
                 if (!PacketFields.ByName.TryGetValue(m.Name, out var field))
                 {
-                    diagnostics.Report(m.Span, $"unknown packet field '{m.Name}'{Suggest(m.Name, PacketFields.ByName.Keys)}");
+                    diagnostics.Report(m.NameSpan, $"unknown packet field '{m.Name}'{Suggest(m.Name, PacketFields.ByName.Keys)}");
                     break;
                 }
                 var type = PacketFields.TypeOf(field);

@@ -22,7 +22,8 @@ internal static class ModelAnalysis
         var reasons = new List<string>();
         bool flowParallel = CheckFlowParallel(model, reasons);
         bool originAgnostic = CheckOriginAgnostic(model, reasons);
-        return new ModelClassification(model.Name, flowParallel, originAgnostic, reasons);
+        // Inlined locals repeat an expression; report each place once.
+        return new ModelClassification(model.Name, flowParallel, originAgnostic, reasons.Distinct().ToList());
     }
 
     /// <summary>A pipeline has a property when every stage has it (and the reverse-when condition ignores origin).</summary>

@@ -47,7 +47,7 @@ internal sealed partial class Parser
             {
                 Advance();
                 var name = Expect(TokenKind.Identifier, "a member name after '.'");
-                e = new MemberSyntax(e, name.Text, name.Span);
+                e = new MemberSyntax(e, name.Text, name.Span, Join(e.Span, name.Span));
             }
             else if (At(TokenKind.LParen) && !Current.AfterNewline)
             {

@@ -60,7 +60,8 @@ internal abstract record ExprSyntax(SourceSpan Span);
 internal sealed record NameSyntax(string Name, SourceSpan Span) : ExprSyntax(Span);
 internal sealed record IntSyntax(long Value, SourceSpan Span) : ExprSyntax(Span);
 internal sealed record BoolSyntax(bool Value, SourceSpan Span) : ExprSyntax(Span);
-internal sealed record MemberSyntax(ExprSyntax Target, string Name, SourceSpan Span) : ExprSyntax(Span);
+/// <summary><c>target.name</c>; Span starts at the target, NameSpan is the member name.</summary>
+internal sealed record MemberSyntax(ExprSyntax Target, string Name, SourceSpan NameSpan, SourceSpan Span) : ExprSyntax(Span);
 internal sealed record CallSyntax(ExprSyntax Callee, IReadOnlyList<ExprSyntax> Args, SourceSpan Span) : ExprSyntax(Span);
 internal sealed record IndexSyntax(ExprSyntax Target, IReadOnlyList<ExprSyntax> Args, SourceSpan Span) : ExprSyntax(Span);
 internal sealed record UnarySyntax(TokenKind Op, ExprSyntax Operand, SourceSpan Span) : ExprSyntax(Span);
