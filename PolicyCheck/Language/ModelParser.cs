@@ -29,7 +29,13 @@ internal static class ModelParser
         var diagnostics = new DiagnosticBag();
         var decls = new List<DeclSyntax>();
         foreach (var (text, file) in files)
-            decls.AddRange(Parser.ParseFile(text, file, diagnostics));
+        {
+            int errorsBefore = diagnostics.Count;
+            var fileDecls = Parser.ParseFile(text, file, diagnostics);
+            if (fileDecls.Count == 0 && diagnostics.Count == errorsBefore)
+                diagnostics.Report(new SourceSpan(file, 1, 1, 0), "the file declares no class, case class or pipeline");
+            decls.AddRange(fileDecls);
+        }
         var (models, pipelines, records) = Checker.Check(decls, diagnostics);
         var errors = diagnostics.Items
             .OrderBy(d => d.Span.File, StringComparer.Ordinal)
