@@ -87,7 +87,7 @@ internal sealed partial class Checker
                 if (!VmnTypes.Fits(value.Type, type))
                     diagnostics.Report(a.Value.Span, $"type mismatch: packet field '{m.Name}' has type {type}, found {value.Type}");
                 ctx.Overrides.RemoveAll(o => o.Field == field);
-                ctx.Overrides.Add(new FieldOverride(field, value));
+                ctx.Overrides.Add(new FieldOverride(field, Bounded(value, a.Span)));
                 break;
             }
             case AssignSyntax { Target: IndexSyntax or CallSyntax } a:
@@ -241,6 +241,30 @@ internal sealed partial class Checker
         }
         if (ctx.Locals.TryGetValue(name, out var previous) && !VmnTypes.Fits(value.Type, previous.Type))
             diagnostics.Report(value.Span, $"type mismatch: local '{name}' has type {previous.Type}, found {value.Type}");
-        ctx.Locals[name] = value;
+        ctx.Locals[name] = Bounded(value, span);
+    }
+
+    private const int MaxInlinedSize = 5000;
+
+    /// <summary>Inlining locals shares subtrees, so a few lines can describe an exponentially large
+    /// tree (x = (y, y) repeated); later passes walk trees, so values beyond a size are refused.</summary>
+    private Expr Bounded(Expr value, SourceSpan span)
+    {
+        var sizes = new Dictionary<Expr, long>(ReferenceEqualityComparer.Instance);
+        long Size(Expr e)
+        {
+            if (sizes.TryGetValue(e, out long known)) return known;
+            long total = 1;
+            foreach (var c in ModelAnalysis.Children(e))
+            {
+                total += Size(c);
+                if (total > MaxInlinedSize) break;
+            }
+            sizes[e] = total;
+            return total;
+        }
+        if (Size(value) <= MaxInlinedSize) return value;
+        diagnostics.Report(span, $"expression too large once locals are inlined (more than {MaxInlinedSize} nodes); simplify the model");
+        return new ErrorExpr(span);
     }
 }

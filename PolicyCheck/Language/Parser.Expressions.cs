@@ -5,7 +5,12 @@ namespace Switchboard.PolicyCheck.Language;
 // Expressions, loosest first: ||, &&, == !=, < <= > >=, prefix !, then postfix .name (args) [index].
 internal sealed partial class Parser
 {
-    private ExprSyntax ParseExpression() => ParseBinary(0);
+    private ExprSyntax ParseExpression()
+    {
+        Enter(Current.Span);
+        try { return nesting == 1 ? Bounded(ParseBinary(0)) : ParseBinary(0); }
+        finally { Leave(); }
+    }
 
     private static readonly TokenKind[][] Levels =
     [
@@ -33,7 +38,9 @@ internal sealed partial class Parser
         if (At(TokenKind.Bang))
         {
             var bang = Advance();
-            return new UnarySyntax(TokenKind.Bang, ParseUnary(), bang.Span);
+            Enter(bang.Span);
+            try { return new UnarySyntax(TokenKind.Bang, ParseUnary(), bang.Span); }
+            finally { Leave(); }
         }
         return ParsePostfix();
     }

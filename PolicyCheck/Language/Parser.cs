@@ -10,6 +10,46 @@ internal sealed partial class Parser
     private readonly List<Token> tokens;
     private readonly DiagnosticBag diagnostics;
     private int pos;
+    private int nesting;
+
+    /// <summary>Deeper nesting than this is rejected, in the parser's recursion and in the trees it builds
+    /// (operator and member chains): later passes recurse over them and must not overflow the stack.</summary>
+    public const int MaxDepth = 200;
+
+    /// <summary>Pairs with a <c>finally { Leave(); }</c>.</summary>
+    private void Enter(SourceSpan span)
+    {
+        if (nesting >= MaxDepth) throw Error(span, $"nesting deeper than {MaxDepth} levels");
+        nesting++;
+    }
+
+    private void Leave() => nesting--;
+
+    /// <summary>Rejects an expression tree deeper than <see cref="MaxDepth"/> (measured without recursion).</summary>
+    private ExprSyntax Bounded(ExprSyntax e)
+    {
+        var stack = new Stack<(ExprSyntax Node, int Depth)>();
+        stack.Push((e, 1));
+        while (stack.Count > 0)
+        {
+            var (node, d) = stack.Pop();
+            if (d > MaxDepth) throw Error(node.Span, $"expression nested deeper than {MaxDepth} levels");
+            foreach (var child in SyntaxChildren(node)) stack.Push((child, d + 1));
+        }
+        return e;
+    }
+
+    private static IEnumerable<ExprSyntax> SyntaxChildren(ExprSyntax e) => e switch
+    {
+        MemberSyntax m => [m.Target],
+        CallSyntax c => c.Args.Prepend(c.Callee),
+        IndexSyntax x => x.Args.Prepend(x.Target),
+        UnarySyntax u => [u.Operand],
+        BinarySyntax b => [b.Left, b.Right],
+        TupleSyntax t => t.Items,
+        LambdaSyntax l => [l.Body],
+        _ => [],
+    };
 
     /// <summary>Thrown after a diagnostic was reported, to unwind to the nearest recovery point.</summary>
     private sealed class SyntaxError : Exception;
@@ -136,6 +176,13 @@ internal sealed partial class Parser
     }
 
     private TypeSyntax ParseType()
+    {
+        Enter(Current.Span);
+        try { return ParseTypeInner(); }
+        finally { Leave(); }
+    }
+
+    private TypeSyntax ParseTypeInner()
     {
         if (At(TokenKind.LParen))
         {

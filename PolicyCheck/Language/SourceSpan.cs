@@ -15,6 +15,10 @@ internal sealed record Diagnostic(SourceSpan Span, string Message)
 /// <summary>Collects diagnostics; the parser and checker never throw on bad input, they report here.</summary>
 internal sealed class DiagnosticBag
 {
+    /// <summary>Beyond this many errors the input is garbage; one more diagnostic says so and the rest are dropped
+    /// (keeps the cost of a huge bad file bounded).</summary>
+    public const int Limit = 100;
+
     private readonly List<Diagnostic> items = [];
 
     public IReadOnlyList<Diagnostic> Items => items;
@@ -22,6 +26,12 @@ internal sealed class DiagnosticBag
 
     public void Report(SourceSpan span, string message)
     {
+        if (items.Count > Limit) return;
+        if (items.Count == Limit)
+        {
+            items.Add(new Diagnostic(span, $"too many errors (more than {Limit}); stopping here"));
+            return;
+        }
         // The same error at the same place (e.g. from a recovery path) is reported once.
         foreach (var d in items)
             if (d.Span == span && d.Message == message) return;

@@ -73,6 +73,35 @@ public class RobustnessTests
         Assert.That(result.Errors, Has.All.Property("Span").Property("File").EqualTo("bad.vmn"));
     }
 
+    [Test]
+    public void HostileInputIsBoundedNotFatal()
+    {
+        string rule(string guard) => $"class X {{\n  def model(p: Packet) = {{\n    {guard} => forward(Empty)\n    _ => forward(Empty)\n  }}\n}}\n";
+
+        var deepParens = ModelParser.Parse(rule(new string('(', 100_000) + "true" + new string(')', 100_000)), "deep.vmn");
+        Assert.That(deepParens.Errors[0].Message, Is.EqualTo("nesting deeper than 200 levels"));
+
+        var longChain = ModelParser.Parse(rule(string.Join(" && ", Enumerable.Repeat("true", 50_000))), "chain.vmn");
+        Assert.That(longChain.Errors[0].Message, Is.EqualTo("expression nested deeper than 200 levels"));
+
+        var members = ModelParser.Parse(rule("p" + string.Concat(Enumerable.Repeat(".src", 50_000)) + " == p.dst"), "members.vmn");
+        Assert.That(members.Errors[0].Message, Does.StartWith("expression nested deeper"));
+
+        var bangs = ModelParser.Parse(rule(new string('!', 100_000) + "true"), "bangs.vmn");
+        Assert.That(bangs.Errors[0].Message, Is.EqualTo("nesting deeper than 200 levels"));
+
+        // Forty doublings through locals would be a 2^40-node tree once inlined.
+        var doubling = "class X {\n  val s: Set[Flow]\n  def model(p: Packet) = {\n    _ => x0 = p.src\n"
+            + string.Concat(Enumerable.Range(1, 40).Select(i => $"      x{i} = (x{i - 1}, x{i - 1})\n"))
+            + "      forward(Empty)\n  }\n}\n";
+        var exploded = ModelParser.Parse(doubling, "doubling.vmn");
+        Assert.That(exploded.Errors[0].Message, Does.StartWith("expression too large once locals are inlined"));
+
+        var garbage = ModelParser.Parse(string.Concat(Enumerable.Repeat("class # { val } ", 20_000)), "garbage.vmn");
+        Assert.That(garbage.Errors, Has.Count.EqualTo(DiagnosticBag.Limit + 1));
+        Assert.That(garbage.Errors[^1].Message, Does.StartWith("too many errors"));
+    }
+
     private static string Mutate(string text, Random random)
     {
         int at = random.Next(text.Length);
