@@ -151,6 +151,8 @@ internal sealed partial class Checker
 
     private static string Suggest(string name, IEnumerable<string> candidates)
     {
+        if (name.Length < 3) return ""; // every short name is "close" to every other: no useful hint
+
         string? best = null;
         int bestDistance = int.MaxValue;
         foreach (var c in candidates.Distinct())
