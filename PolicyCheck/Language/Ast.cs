@@ -55,6 +55,18 @@ internal sealed record ModelDecl(
     string PacketName,
     IReadOnlyList<Rule> Rules)
 {
+    /// <summary>When rule <paramref name="index"/> fires: its guard and none of the earlier ones
+    /// (first match wins). The default rule's condition is "no earlier guard holds".</summary>
+    public Expr FiringCondition(int index)
+    {
+        var rule = Rules[index];
+        Expr condition = rule.Guard ?? new BoolLit(true, rule.Span);
+        for (int i = index - 1; i >= 0; i--)
+            if (Rules[i].Guard is { } earlier)
+                condition = new Binary(BinaryOp.And, new Not(earlier, earlier.Span), condition, rule.Span);
+        return condition;
+    }
+
     public ConfigParam? FindParameter(string name) => Parameters.FirstOrDefault(p => p.Name == name);
     public OracleDecl? FindOracle(string name) => Oracles.FirstOrDefault(o => o.Name == name);
     public StateVar? FindState(string name) => State.FirstOrDefault(s => s.Name == name);

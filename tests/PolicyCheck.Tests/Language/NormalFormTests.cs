@@ -75,6 +75,17 @@ public class NormalFormTests
     }
 
     [Test]
+    public void FirstMatchFiringConditions()
+    {
+        var m = Fixtures.ParseListing(4).Models.Single();
+        Assert.That(AstPrinter.Print(m.FiringCondition(0)), Is.EqualTo("tainted.contains(p.src)"));
+        Assert.That(AstPrinter.Print(m.FiringCondition(2)),
+            Is.EqualTo("!tainted.contains(p.src) && (!acls.contains((p.src, p.dst)) && malicious(p))"));
+        Assert.That(AstPrinter.Print(m.FiringCondition(3)),
+            Is.EqualTo("!tainted.contains(p.src) && (!acls.contains((p.src, p.dst)) && (!malicious(p) && true))"));
+    }
+
+    [Test]
     public void OptionMembersReadTheDefinedValue()
     {
         var m = Fixtures.SingleModel("""
