@@ -46,6 +46,19 @@ internal static class ModelLibrary
             .ToList();
     }
 
+    /// <summary>Parses a model file (e.g. a plugin's) together with the library, so its pipelines
+    /// may use library models; the result holds only that file's declarations.</summary>
+    public static ParseResult ParseWithLibrary(string text, string fileName)
+    {
+        var result = ModelParser.ParseAll(Sources().Append((text, fileName)));
+        bool Own(SourceSpan s) => s.File == fileName;
+        return new ParseResult(
+            result.Models.Where(m => Own(m.Span)).ToList(),
+            result.Pipelines.Where(p => Own(p.Span)).ToList(),
+            result.Records.Where(r => Own(r.Span)).ToList(),
+            result.Errors);
+    }
+
     private static string Read(Assembly assembly, string resource)
     {
         using var stream = assembly.GetManifestResourceStream(resource)!;

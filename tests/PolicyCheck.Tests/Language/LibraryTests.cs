@@ -99,6 +99,18 @@ public class LibraryTests
     }
 
     [Test]
+    public void APluginModelMayComposeLibraryModels()
+    {
+        var result = ModelLibrary.ParseWithLibrary("pipeline Edge(acl: Set[(Address, Address)]) {\n  fw = LearningFirewall(acl)\n  IPS\n}", "plugin.vmn");
+        Assert.That(result.Errors, Is.Empty, string.Join("\n", result.Errors));
+        Assert.That(result.Models, Is.Empty, "library declarations are not part of the plugin's result");
+        Assert.That(result.Pipelines.Single().Stages.Select(s => s.Model.Name), Is.EqualTo(new[] { "LearningFirewall", "IPS" }));
+
+        var clash = ModelLibrary.ParseWithLibrary("class IPS {\n  def model(p: Packet) = { _ => forward(Seq(p)) }\n}", "plugin.vmn");
+        Assert.That(clash.Errors.Single().ToString(), Does.StartWith("plugin.vmn:1:7: error: duplicate declaration 'IPS' (first declared at Models/Ips.vmn:"));
+    }
+
+    [Test]
     public void GatewayIsAPipelineOfLibraryModels()
     {
         var g = ModelLibrary.LoadPipeline("gateway");
