@@ -154,6 +154,8 @@ internal sealed class NatEngine(NatConfig cfg, NatTable table)
         int slot = table.FindOutbound(key);
         if (slot < 0 && (slot = table.Create(key, proto, src, sport, dst, dport)) < 0) return false;
         ref var m = ref table[slot];
+        // A fresh SYN on a closed or reset connection's mapping starts a new connection (the client reused its port).
+        if (tcpBits == Mapping.SynOut && (m.TcpSeen & (Mapping.FinOut | Mapping.FinIn | Mapping.Rst)) != 0) m.TcpSeen = 0;
         table.Touch(ref m, tcpBits);
         Rewrite.Endpoint(p, source: true, cfg.Pool[m.PoolIndex], m.PublicPort);
         _c.SnatOut++;

@@ -76,7 +76,9 @@ public class MaglevNfTests
         output.Packets.Clear();
         h.Push(flows);
         h.Poll();
-        Assert.That(Assignment(output), Is.EqualTo(first), "every packet of a flow goes to the same backend");
+        var second = Assignment(output);
+        Assert.That(second.Keys, Is.EquivalentTo(first.Keys));
+        Assert.That(first.Count(kv => second[kv.Key] != kv.Value), Is.Zero, "every packet of a flow goes to the same backend");
         Assert.That(nf.Cache.Hits, Is.EqualTo(10000));
         var p = output.Packets[0].Bytes;
         Assert.That(p.AsSpan(0, 6).ToArray(), Is.EqualTo(MacBytes(Mac(p[5]))), "DSR rewrites the destination MAC");
@@ -173,7 +175,8 @@ public class MaglevNfTests
         output.Packets.Clear();
         h.Push(flows);
         h.Poll();
-        Assert.That(Assignment(output), Is.EqualTo(first), "untracked flows still map consistently through the table");
+        var again = Assignment(output);
+        Assert.That(first.Count(kv => again[kv.Key] != kv.Value), Is.Zero, "untracked flows still map consistently through the table");
 
         for (int s = 0; s < 4; s++) { now += Stopwatch.Frequency; h.Poll(); }
         Assert.That(nf.Cache.Count, Is.Zero);

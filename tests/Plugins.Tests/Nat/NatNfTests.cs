@@ -153,6 +153,21 @@ public class NatNfTests
     }
 
     [Test]
+    public void Pool_GivesEachInsideHostOneAddress_AndSpreadsHostsOverThePool()
+    {
+        var (h, output, _) = Build("""{ "insideNets": ["10.0.0.0/8"], "snat": { "addresses": ["198.51.100.0/30", "203.0.113.9"] } }""");
+        for (int host = 1; host <= 40; host++)
+            for (int port = 0; port < 3; port++)
+                h.Push(Frames.Tcp(src: $"10.0.0.{host}", dst: Server, sport: (ushort)(2000 + port), flags: Tcp.Syn));
+        var byHost = output.Packets.Select((p, i) => (Host: i / 3, Public: Src(p.Bytes))).GroupBy(x => x.Host).ToList();
+        Assert.That(byHost.All(g => g.Select(x => x.Public).Distinct().Count() == 1), Is.True, "paired pooling (RFC 4787 REQ-2)");
+        var used = output.Packets.Select(p => Src(p.Bytes)).Distinct().ToList();
+        Assert.That(used, Has.Count.EqualTo(5), "40 hosts use every address of the pool");
+        Assert.That(used, Is.SubsetOf(new[] { "198.51.100.0", "198.51.100.1", "198.51.100.2", "198.51.100.3", "203.0.113.9" }));
+        Assert.That(h.InUseDelta, Is.Zero);
+    }
+
+    [Test]
     public void IcmpEcho_IdentifierIsTranslatedLikeAPort()
     {
         var (h, output, _) = Build();
