@@ -9,6 +9,31 @@ namespace Switchboard.Plugins.Tests.Nat;
 public class NatMultiCoreTests
 {
     [Test]
+    public void OutboundAndReturnChains_OnOneCore_ShareTheMappings_AndReportCountersOnce()
+    {
+        // The host builds one replica per chain: "lan -> nat -> wan" and "wan -> nat -> lan" on the same core.
+        var shared = new SharedRegistry();
+        var lanToWan = new GraphHarness(0, 1, shared);
+        var wanToLan = new GraphHarness(0, 1, shared);
+        const string json = """{ "insideNets": ["10.0.0.0/8"], "snat": { "addresses": ["203.0.113.1"] } }""";
+        var (outNf, backNf) = (new NatNf(), new NatNf());
+        var wan = lanToWan.Capture(outNf.Build(lanToWan.Input, lanToWan.NfContext("nat", Config(json))));
+        var lan = wanToLan.Capture(backNf.Build(wanToLan.Input, wanToLan.NfContext("nat", Config(json))));
+        Assert.That(backNf.Table, Is.SameAs(outNf.Table));
+
+        lanToWan.Push(Frames.Udp(src: "10.0.0.5", dst: "8.8.8.8", sport: 4444, dport: 53));
+        wanToLan.Push(Frames.Udp(src: "8.8.8.8", dst: "203.0.113.1", sport: 53, dport: SrcPort(wan.Packets[0].Bytes)));
+        Assert.That((Dst(lan.Packets.Single().Bytes), DstPort(lan.Packets[0].Bytes)), Is.EqualTo(("10.0.0.5", (ushort)4444)));
+
+        var counters = new List<KeyValuePair<string, long>>();
+        outNf.ReadCounters(counters);
+        backNf.ReadCounters(counters);
+        Assert.That(counters.Where(c => c.Key == "created").Sum(c => c.Value), Is.EqualTo(1));
+        Assert.That(counters.Where(c => c.Key == "snat-in").Sum(c => c.Value), Is.EqualTo(1));
+        Assert.That(wanToLan.InUseDelta, Is.Zero);
+    }
+
+    [Test]
     public void TwoCores_PortsArePartitioned_RepliesAndErrorsReachTheCoreOwningTheMapping()
     {
         var shared = new SharedRegistry();
