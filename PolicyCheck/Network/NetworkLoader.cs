@@ -198,7 +198,8 @@ public static class NetworkLoader
         foreach (var h in hosts)
         {
             var address = h.Address;
-            var group = groups.First(g => g.Name == h.Group);
+            var group = groups.FirstOrDefault(g => g.Name == h.Group);
+            if (group is null) continue; // unknown group: already an error
             if (address is null && group.Prefixes.Count > 0)
             {
                 var prefix = group.Prefixes[0];

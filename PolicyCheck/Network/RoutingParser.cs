@@ -6,7 +6,7 @@ namespace Switchboard.PolicyCheck.Network;
 /// <summary>
 /// Validates <c>$.routing</c>: per node (key: a node name or a range such as <c>web{1..50}</c>) an ordered list of
 /// rules <c>{"dst", "nextHop", "whenDown", "whenUp"}</c>. <c>dst</c> is one selector or a list of them:
-/// <c>*</c>, a policy group, a node (its addresses), a prefix <c>10.0.1.0/24</c> or an address.
+/// <c>*</c>, a policy group, a node (its addresses; ranges such as <c>web{1..3}</c> allowed), a prefix <c>10.0.1.0/24</c> or an address.
 /// </summary>
 internal static class RoutingParser
 {
@@ -81,7 +81,12 @@ internal static class RoutingParser
         else diag.Error(r.ChildPath("dst"), $"expected a destination or a list of them, got {ObjectView.Describe(dst)}");
         var destinations = new HashSet<Ipv4Address>();
         foreach (var (selector, selectorPath) in selectors)
-            destinations.UnionWith(Resolve(selector, selectorPath, universe, groups, byName, diag));
+        {
+            var expanded = NameRange.Expand(selector, out var rangeError);
+            if (expanded is null) diag.Error(selectorPath, rangeError!);
+            foreach (var one in expanded ?? [])
+                destinations.UnionWith(Resolve(one, selectorPath, universe, groups, byName, diag));
+        }
 
         var nextHop = r.String("nextHop", required: true);
         if (nextHop is not null) names.CheckNode(nextHop, r.ChildPath("nextHop"));
