@@ -30,6 +30,8 @@ public sealed class IsolationEncoding
     private readonly Dictionary<string, Term> _failed = new(StringComparer.Ordinal);
     private DatatypeDecl _node = null!, _address = null!, _packet = null!;
     private FunDecl _send = null!, _recv = null!, _sendTime = null!, _causeFrom = null!, _causeTime = null!;
+    private FunDecl _classOf = null!, _isHost = null!, _hostAddress = null!;
+    private readonly Dictionary<string, FunDecl> _groupMember = new(StringComparer.Ordinal);
 
     private IsolationEncoding(NetworkDescription network, InvariantSpec invariant)
     {
@@ -78,14 +80,29 @@ public sealed class IsolationEncoding
         _causeFrom = _script.DeclareFun("causeFrom", [_node.Sort, _packet.Sort, Sort.Int], _node.Sort);
         _causeTime = _script.DeclareFun("causeTime", [_node.Sort, _packet.Sort, Sort.Int], Sort.Int);
 
-        DeclareFailures();
-        BaseAxioms();
+        // Ground facts instead of large disjunctions keep the query linear in the network's size.
+        _classOf = _script.DeclareFun("classOf", [_address.Sort], Sort.Int);
+        foreach (var c in _network.Transfer.Classes)
+            foreach (var a in c.Addresses) _script.Assert(Eq(_classOf.Apply(_address.Value(AddressValue(a))), c.Id));
+        _isHost = _script.DeclareFun("isHost", [_node.Sort], Sort.Bool);
+        _hostAddress = _script.DeclareFun("hostAddress", [_node.Sort], _address.Sort);
         foreach (var n in endpoints)
         {
-            if (n.Kind == NodeKind.Host) HostAxioms(n);
-            else FunctionAxioms(n);
-            RoutingAxiom(n);
+            _script.Assert(n.Kind == NodeKind.Host ? _isHost.Apply(Node(n.Name)) : Not(_isHost.Apply(Node(n.Name))));
+            if (n.Kind != NodeKind.Host) continue;
+            if (n.Addresses.Count != 1) throw new EncodingException($"host {n.Name} needs exactly one address");
+            _script.Assert(Eq(_hostAddress.Apply(Node(n.Name)), _address.Value(AddressValue(n.Addresses[0]))));
         }
+
+        DeclareFailures();
+        BaseAxioms();
+        HostAxiom();
+        foreach (var n in endpoints)
+        {
+            if (n.Kind == NodeKind.Function) FunctionAxioms(n);
+            if (_failed.ContainsKey(n.Name)) FailureAxioms(n.Name);
+        }
+        RoutingAxioms(endpoints);
         NegatedInvariant();
     }
 
@@ -125,11 +142,16 @@ public sealed class IsolationEncoding
         _script.Assert(Forall([y, p, t], Implies(ev, body(y, p, t)), [[ev]], id), id);
     }
 
-    private void HostAxioms(NetworkNode host)
+    // Hosts send only packets they originate, with their own address: one axiom over the isHost/hostAddress facts.
+    private void HostAxiom()
     {
-        if (host.Addresses.Count == 0) throw new EncodingException($"host {host.Name} has no address");
-        ForAllSends(host.Name, (_, p, _) => And(AddressIn(Src(p), host.Addresses), Eq(_packet.Field("origin", p), Node(host.Name))), $"host.{host.Name}");
-        if (_failed.ContainsKey(host.Name)) FailureAxioms(host.Name);
+        var x = new Var("x", _node.Sort);
+        var y = new Var("y", _node.Sort);
+        var p = new Var("p", _packet.Sort);
+        var t = new Var("t", Sort.Int);
+        var send = _send.Apply(x, y, p, t);
+        _script.Assert(Forall([x, y, p, t], Implies(And(send, _isHost.Apply(x)),
+            And(Eq(Src(p), _hostAddress.Apply(x)), Eq(_packet.Field("origin", p), x))), [[send]], "host-origin"), "host-origin");
     }
 
     private void FunctionAxioms(NetworkNode node)
@@ -151,7 +173,6 @@ public sealed class IsolationEncoding
             default:
                 throw new EncodingException($"NF {nf.Name} ({nf.JsonPath}): model '{nf.Model}' is not encoded yet (only '{ForwarderModel}' and '{AclFirewallModel}')");
         }
-        if (_failed.ContainsKey(node.Name)) FailureAxioms(node.Name);
     }
 
     private void FailureAxioms(string node)
@@ -168,11 +189,11 @@ public sealed class IsolationEncoding
         if (hasAllow == hasDeny)
             throw new EncodingException($"NF {nf.Name} ({nf.JsonPath}.config): an ACL firewall needs exactly one of \"allow\" or \"deny\" (a list of [from, to] pairs)");
         var matches = Or(Pairs(nf, hasAllow ? allow : deny, hasAllow ? "allow" : "deny")
-            .Select(pair => And(AddressIn(Src(p), pair.From), AddressIn(Dst(p), pair.To))).ToList());
+            .Select(pair => And(pair.From(Src(p)), pair.To(Dst(p)))).ToList());
         return hasAllow ? matches : Not(matches);
     }
 
-    private IEnumerable<(IReadOnlyList<Ipv4Address> From, IReadOnlyList<Ipv4Address> To)> Pairs(FunctionInstance nf, JsonElement list, string key)
+    private IEnumerable<(Func<Term, Term> From, Func<Term, Term> To)> Pairs(FunctionInstance nf, JsonElement list, string key)
     {
         if (list.ValueKind != JsonValueKind.Array)
             throw new EncodingException($"NF {nf.Name} ({nf.JsonPath}.config.{key}): expected a list of [from, to] pairs");
@@ -182,34 +203,73 @@ public sealed class IsolationEncoding
             var items = pair.ValueKind == JsonValueKind.Array ? pair.EnumerateArray().ToList() : [];
             if (items.Count != 2 || items.Any(x => x.ValueKind != JsonValueKind.String))
                 throw new EncodingException($"NF {nf.Name} ({nf.JsonPath}.config.{key}[{i}]): expected a pair [\"from\", \"to\"] of groups, hosts or NFs");
-            yield return (AddressesOf(nf, items[0].GetString()!, key, i), AddressesOf(nf, items[1].GetString()!, key, i));
+            yield return (Membership(nf, items[0].GetString()!, key, i), Membership(nf, items[1].GetString()!, key, i));
             i++;
         }
     }
 
-    private IReadOnlyList<Ipv4Address> AddressesOf(FunctionInstance nf, string name, string key, int index)
+    private Func<Term, Term> Membership(FunctionInstance nf, string name, string key, int index)
     {
-        if (_network.Group(name) is { } g) return _network.Addresses.Where(a => g.Prefixes.Any(p => p.Contains(a))).ToList();
-        if (_network.TryGetNode(name, out var node)) return node.Addresses;
+        if (_network.Group(name) is not null) return a => GroupMember(name, a);
+        if (_network.TryGetNode(name, out var node)) return a => AddressIn(a, node.Addresses);
         throw new EncodingException($"NF {nf.Name} ({nf.JsonPath}.config.{key}[{index}]): '{name}' is not a policy group, host or NF");
     }
 
-    // send(n, y, p, t) => y is the next hop for p's destination class under the failure scenario.
-    private void RoutingAxiom(NetworkNode node)
+    // "address a is in group g" as a predicate with one ground fact per address.
+    private Term GroupMember(string group, Term address)
+    {
+        if (!_groupMember.TryGetValue(group, out var member))
+        {
+            var g = _network.Group(group)!;
+            member = _script.DeclareFun("inGroup." + group, [_address.Sort], Sort.Bool);
+            foreach (var a in _network.Addresses)
+            {
+                var fact = member.Apply(_address.Value(AddressValue(a)));
+                _script.Assert(g.Prefixes.Any(pr => pr.Contains(a)) ? fact : Not(fact));
+            }
+            _groupMember[group] = member;
+        }
+        return member.Apply(address);
+    }
+
+    // send(x, y, p, t) => y is the next hop for p's destination class under the failure scenario. Endpoints with the
+    // same table (typically every host of a rack) share one axiom, selected by a routeTable(x) fact: few quantifiers
+    // however many hosts. Within a table, classes with the same hops share one case, and when every class has the
+    // same hops (a default route) the destination is not tested at all.
+    private void RoutingAxioms(List<NetworkNode> endpoints)
     {
         var tf = _network.Transfer;
-        ForAllSends(node.Name, (y, p, _) =>
+        var tables = new Dictionary<string, (int Id, List<(List<int> Classes, List<Hop> Hops)> Cases)>(StringComparer.Ordinal);
+        var routeTable = _script.DeclareFun("routeTable", [_node.Sort], Sort.Int);
+        foreach (var node in endpoints)
         {
-            var cases = new List<Term>();
+            var byHops = new Dictionary<string, (List<int> Classes, List<Hop> Hops)>(StringComparer.Ordinal);
             foreach (var c in tf.Classes)
             {
                 var hops = tf.Hops(node.Name, c).Where(h => h.Next is not null && h.Next != node.Name).ToList();
                 if (hops.Count == 0) continue;
-                var options = hops.Select(h => And(Condition(h.When), Eq(y, Node(h.Next!)))).ToList();
-                cases.Add(And(AddressIn(Dst(p), c.Addresses), Or(options)));
+                var key = string.Join("|", hops.Select(h => h.When + ">" + h.Next));
+                if (!byHops.TryGetValue(key, out var entry)) byHops[key] = entry = ([], hops);
+                entry.Classes.Add(c.Id);
             }
-            return Or(cases);
-        }, $"route.{node.Name}");
+            var tableKey = string.Join(";", byHops.Select(kv => string.Join(",", kv.Value.Classes) + ":" + kv.Key));
+            if (!tables.TryGetValue(tableKey, out var table)) tables[tableKey] = table = (tables.Count, [.. byHops.Values]);
+            _script.Assert(Eq(routeTable.Apply(Node(node.Name)), table.Id));
+        }
+        foreach (var (id, cases) in tables.Values)
+        {
+            var x = new Var("x", _node.Sort);
+            var y = new Var("y", _node.Sort);
+            var p = new Var("p", _packet.Sort);
+            var t = new Var("t", Sort.Int);
+            var send = _send.Apply(x, y, p, t);
+            var options = cases.Select(c =>
+            {
+                var next = Or(c.Hops.Select(h => And(Condition(h.When), Eq(y, Node(h.Next!)))).ToList());
+                return c.Classes.Count == tf.Classes.Count ? next : And(Or(c.Classes.Select(k => Eq(_classOf.Apply(Dst(p)), k)).ToList()), next);
+            }).ToList();
+            _script.Assert(Forall([x, y, p, t], Implies(And(send, Eq(routeTable.Apply(x), id)), Or(options)), [[send]], $"route.{id}"), $"route.{id}");
+        }
     }
 
     private Term Condition(FailureCondition c) =>
@@ -218,6 +278,7 @@ public sealed class IsolationEncoding
     private void NegatedInvariant()
     {
         var from = _network.Resolve(_invariant.From).SelectMany(n => n.Addresses).ToList();
+        Term FromSource(Term packet) => _network.Group(_invariant.From) is not null ? GroupMember(_invariant.From, Src(packet)) : AddressIn(Src(packet), from);
         var to = _network.Resolve(_invariant.To).Where(n => n.IsEndpoint).ToList();
         if (from.Count == 0) throw new EncodingException($"invariant '{_invariant.Name}': '{_invariant.From}' has no addresses");
         if (to.Count == 0) throw new EncodingException($"invariant '{_invariant.Name}': '{_invariant.To}' has no hosts");
@@ -228,7 +289,7 @@ public sealed class IsolationEncoding
         _script.Assert(And(
             _recv.Apply(peer, receiver, packet, time),
             Or(to.Select(n => Eq(receiver, Node(n.Name))).ToList()),
-            AddressIn(Src(packet), from)), "negated-invariant");
+            FromSource(packet)), "negated-invariant");
     }
 
     /// <summary>Reads the counterexample from a model: the failed nodes, then from the violating receive back along
