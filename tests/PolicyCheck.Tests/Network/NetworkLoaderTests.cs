@@ -156,4 +156,28 @@ public class NetworkLoaderTests
         var result = NetworkLoader.Load("/nonexistent/net.json");
         Assert.That(result.Errors.Single().Message, Does.StartWith("cannot read the network file"));
     }
+
+    [Test]
+    public void FunctionRangesShareConfigAndPairAddresses()
+    {
+        var net = Load(Minimal(""" "nfs": [ { "name": "nat{1..2}", "model": "snat", "config": { "pool": "x" }, "addresses": ["192.168.0.{1..2}"] } ] """));
+        Assert.That(net.Functions.Select(f => f.Name), Is.EqualTo(new[] { "nat1", "nat2" }));
+        Assert.That(net.Node("nat2").Addresses.Single().ToString(), Is.EqualTo("192.168.0.2"));
+        Assert.That(net.Function("nat1")!.Config.GetProperty("pool").GetString(), Is.EqualTo("x"));
+        Assert.That(net.Owner(net.Node("nat1").Addresses[0])!.Name, Is.EqualTo("nat1"));
+    }
+
+    [Test]
+    public void WhenUpGuardsSelectARuleOnlyWhileTheNodeIsUp()
+    {
+        var net = Load(Minimal("""
+            "routers": ["r"],
+            "nfs": [ { "name": "ids", "model": "forwarder" } ],
+            "routing": { "a": [ { "dst": "b", "nextHop": "r", "whenUp": ["ids"] }, { "dst": "b", "nextHop": "b" } ], "r": [ { "dst": "b", "nextHop": "b" } ] },
+            "failures": { "nodes": ["ids"] }
+            """));
+        var b = net.Node("b").Addresses[0];
+        Assert.That(net.Failures.MaxFailures, Is.EqualTo(1), "maxFailures defaults to 1");
+        Assert.That(net.Transfer.Hops("a", net.Transfer.ClassOf(b)!).Select(h => h.ToString()), Is.EquivalentTo(new[] { "[ids up] r -> b", "[ids down] b" }));
+    }
 }

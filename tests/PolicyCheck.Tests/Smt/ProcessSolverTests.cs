@@ -71,7 +71,7 @@ public class ProcessSolverTests
     }
 
     [Test]
-    public async Task IncompleteAnswerIsNotRetriedAsTimeoutButIsReseeded()
+    public async Task IncompleteAnswerIsReseededAndKeepsTheSolversReason()
     {
         var log = Path.Combine(_dir, "calls");
         var solver = new Z3Solver(FakeSolver($"echo x >> {log}; read line; echo unknown; echo '(:reason-unknown \"incomplete quantifiers\")'; cat >/dev/null"));
@@ -80,5 +80,30 @@ public class ProcessSolverTests
         Assert.That(result.Detail, Does.Contain("incomplete quantifiers"));
         Assert.That(File.ReadAllLines(log), Has.Length.EqualTo(3));
         Assert.That(result.Attempts, Is.EqualTo(3));
+    }
+
+    [Test]
+    public async Task Z3GetsSeedTimeoutAndMbqiAsOptionsBeforeTheScript()
+    {
+        var input = Path.Combine(_dir, "stdin");
+        var solver = new Z3Solver(FakeSolver($"echo \"$@\" > {input}.args; while read line; do echo \"$line\" >> {input}; case \"$line\" in *check-sat*) echo unsat;; *exit*) exit 0;; esac; done"));
+        var result = await solver.CheckAsync(Trivial(), new SolverOptions { Seed = 42, Timeout = TimeSpan.FromSeconds(3), Mbqi = false });
+        Assert.That(result.Status, Is.EqualTo(SolverStatus.Unsat));
+        Assert.That(File.ReadAllText(input + ".args").Trim(), Is.EqualTo("-in -smt2"));
+        var sent = File.ReadAllLines(input);
+        Assert.That(sent, Does.Contain("(set-option :smt.random_seed 42)").And.Contain("(set-option :timeout 3000)").And.Contain("(set-option :smt.mbqi false)"));
+        Assert.That(Array.IndexOf(sent, "(set-option :smt.random_seed 42)"), Is.LessThan(Array.IndexOf(sent, "(set-logic ALL)")));
+        Assert.That(sent[^2..], Is.EqualTo(new[] { "(check-sat)", "(exit)" }));
+    }
+
+    [Test]
+    public async Task Cvc5GetsSeedTimeoutAndMbqiOnTheCommandLine()
+    {
+        var args = Path.Combine(_dir, "args");
+        var solver = new Cvc5Solver(FakeSolver($"echo \"$@\" > {args}; read line; echo sat; echo '((define-fun x () Int 5))'; cat > /dev/null"));
+        var result = await solver.CheckAsync(Trivial(), new SolverOptions { Seed = 9, Timeout = TimeSpan.FromMilliseconds(1500) });
+        Assert.That(result.Status, Is.EqualTo(SolverStatus.Sat));
+        Assert.That(result.Model!.Constant("x"), Is.EqualTo(new IntValue(5)));
+        Assert.That(File.ReadAllText(args).Trim().Split(' '), Is.SupersetOf(new[] { "--lang", "smt2", "--incremental", "--seed=9", "--tlimit-per=1500", "--produce-models", "--mbqi" }));
     }
 }
