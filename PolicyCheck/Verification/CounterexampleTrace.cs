@@ -29,4 +29,16 @@ public sealed record CounterexampleTrace(IReadOnlyList<string> FailedNodes, IRea
         if (Note is not null) sb.Append(Environment.NewLine).Append("  (").Append(Note).Append(')');
         return sb.ToString();
     }
+
+    /// <summary>The trace as a Graphviz digraph: one edge per send, labelled with its time and packet; failed nodes dashed red.</summary>
+    public string ToDot()
+    {
+        static string Id(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+        var sb = new StringBuilder("digraph counterexample {\n  rankdir=LR;\n  node [shape=box];\n");
+        foreach (var f in FailedNodes) sb.Append("  ").Append(Id(f)).Append(" [style=dashed, color=red, label=").Append(Id(f + " (failed)")).Append("];\n");
+        foreach (var e in Events.Where(e => e.Kind == TraceEventKind.Send))
+            sb.Append("  ").Append(Id(e.From)).Append(" -> ").Append(Id(e.To))
+              .Append(" [label=").Append(Id($"t={e.Time}: {e.Packet.Source} -> {e.Packet.Destination}")).Append("];\n");
+        return sb.Append("}\n").ToString();
+    }
 }

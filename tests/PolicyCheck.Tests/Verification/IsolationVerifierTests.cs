@@ -88,6 +88,9 @@ public class IsolationVerifierTests(string solverName)
         Assert.That(trace.FailedNodes, Is.EqualTo(new[] { "fw1" }), trace.ToString());
         Assert.That(trace.Events.Select(e => $"{e.Kind} {e.From}->{e.To}"), Is.EqualTo(new[] { "Send guest1->db1", "Receive guest1->db1" }), trace.ToString());
         Assert.That(underFailure.ToString(), Does.Contain("guest1 sends 10.0.3.1 -> 10.0.2.10"));
+        var dot = trace.ToDot();
+        Assert.That(dot, Does.StartWith("digraph counterexample {"));
+        Assert.That(dot, Does.Contain("\"fw1\" [style=dashed, color=red").And.Contain("\"guest1\" -> \"db1\" [label=\"t="));
     }
 
     [Test]
