@@ -18,11 +18,15 @@ internal static unsafe class DpdkEal
     private static readonly List<DpdkPool> LivePools = [];
     [ThreadStatic] private static bool t_registered;
 
-    /// <summary>Where the shim was looked for (first hit wins): $SWITCHBOARD_DPDK_SHIM, the host's
-    /// directory, then native/build/ in this directory or any parent (a source checkout).</summary>
+    /// <summary>Where the shim is looked for (first hit wins): $SWITCHBOARD_DPDK_SHIM alone when set; else the
+    /// host's directory, then native/build/ in this directory or any parent (a source checkout).</summary>
     public static IEnumerable<string> ShimCandidates()
     {
-        if (Environment.GetEnvironmentVariable("SWITCHBOARD_DPDK_SHIM") is { Length: > 0 } env) yield return env;
+        if (Environment.GetEnvironmentVariable("SWITCHBOARD_DPDK_SHIM") is { Length: > 0 } env)
+        {
+            yield return env; // an explicit choice: no fallback to other copies
+            yield break;
+        }
         yield return Path.Combine(AppContext.BaseDirectory, DpdkNative.LibraryName);
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             yield return Path.Combine(dir.FullName, "native", "build", DpdkNative.LibraryName);

@@ -63,7 +63,9 @@ internal static unsafe class DpdkNative
         catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
         {
             // The loader's message names the missing DPDK library (librte_*.so) when DPDK is not installed.
-            reason = $"{path} could not be loaded ({e.Message.Trim()}); is libdpdk-dev (DPDK 22.11) installed?";
+            // .NET's message ends with the dynamic loader's own line (e.g. "librte_ethdev.so.23: cannot open shared object file").
+            var loader = e.Message.Trim().Split('\n').Last().Trim();
+            reason = $"{path} could not be loaded ({loader}); is DPDK 22.11 (libdpdk-dev) installed?";
             return false;
         }
         try

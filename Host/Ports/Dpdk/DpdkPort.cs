@@ -185,21 +185,21 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
         for (int i = 0; i < n; i++)
         {
             nint m = mbufs[i];
+            ushort owner = poolId;
             if (Mbuf.NbSegs(m) != 1 || Mbuf.Pool(m) != mempool)
             {
-                if (!Adopt(queue, m, out poolId)) continue;
+                if (!Adopt(queue, m, out owner)) continue;
             }
             var d = Mbuf.Desc(m);
             d->Buffer = Mbuf.BufAddr(m);
             d->Handle = m;
             d->Capacity = Mbuf.BufLen(m);
-            d->PoolId = poolId;
+            d->PoolId = owner;
             int length = Mbuf.DataLen(m);
             d->ResetForReceive(Mbuf.DataOff(m), length, portIndex);
             d->TimestampTicks = now;
             bytes += length;
             descs[kept++] = d;
-            poolId = _poolId;
         }
         var c = Counters.PerQueue[queue];
         c.RxPackets += kept;

@@ -28,7 +28,7 @@ internal sealed class DpdkRuntime : IDisposable
         catch (DpdkUnavailableException e)
         {
             throw new DeploymentException([
-                $"{e.Message}.",
+                e.Message.TrimEnd('.') + (e.Message.EndsWith('?') ? "" : "."),
                 $"DPDK port(s) {string.Join(", ", dpdkPorts)} cannot be created; deployments using only managed ports " +
                 $"({string.Join(", ", PortKinds.Available.Where(k => k != PortKinds.Dpdk))}) run without DPDK.",
             ]);
