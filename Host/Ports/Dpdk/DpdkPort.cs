@@ -29,7 +29,8 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
     private int _queuesDone;
     private bool _started, _disposed;
 
-    [ThreadStatic] private static bool t_entered;
+    /// <summary>Per queue: its polling thread has joined the EAL (each queue is used by one thread).</summary>
+    private readonly bool[] _entered;
 
     public DpdkPort(DpdkPortSpec spec, int portIndex, int queues, DpdkPool pool)
     {
@@ -40,6 +41,7 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
         Counters = new PortCounters(queues);
         RxMultiSegment = new long[queues * 8];
         _rxDone = new int[queues];
+        _entered = new bool[queues];
         _pool = pool;
         _mempool = pool.Mempool;
         _poolId = pool.Id;
@@ -160,16 +162,16 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void EnterThread()
+    private void EnterThread(int queue)
     {
-        if (t_entered) return;
-        t_entered = true;
+        if (_entered[queue]) return;
+        _entered[queue] = true;
         DpdkEal.EnterThread();
     }
 
     public int Receive(int queue, PacketDesc** descs, int max)
     {
-        EnterThread();
+        EnterThread(queue);
         var mbufs = (nint*)descs; // receive in place, then replace each mbuf by its descriptor
         int n = DpdkNative.RxBurst(_portId, (ushort)queue, mbufs, (ushort)Math.Min(max, ushort.MaxValue));
         if (n == 0)
@@ -188,7 +190,8 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
             ushort owner = poolId;
             if (Mbuf.NbSegs(m) != 1 || Mbuf.Pool(m) != mempool)
             {
-                if (!Adopt(queue, m, out owner)) continue;
+                owner = Adopt(queue, m);
+                if (owner == 0) continue;
             }
             var d = Mbuf.Desc(m);
             d->Buffer = Mbuf.BufAddr(m);
@@ -207,15 +210,16 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
         return kept;
     }
 
-    /// <summary>The slow receive path: a single-segment mbuf of another live DPDK pool is kept (with that pool's
-    /// id); a multi-segment frame or an mbuf of an unknown pool is freed and counted.</summary>
-    private bool Adopt(int queue, nint m, out ushort poolId)
+    /// <summary>The slow receive path: a single-segment mbuf of another live DPDK pool is kept (that pool's id is
+    /// returned); a multi-segment frame or an mbuf of an unknown pool is freed, counted, and 0 returned.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ushort Adopt(int queue, nint m)
     {
-        poolId = Mbuf.NbSegs(m) == 1 ? DpdkPool.IdOf(Mbuf.Pool(m)) : (ushort)0;
-        if (poolId != 0) return true;
+        ushort poolId = Mbuf.NbSegs(m) == 1 ? DpdkPool.IdOf(Mbuf.Pool(m)) : (ushort)0;
+        if (poolId != 0) return poolId;
         RxMultiSegment[queue * 8]++;
         DpdkNative.MbufFreeBulk(&m, 1);
-        return false;
+        return 0;
     }
 
     private void NoteEmpty(int queue, int max)
@@ -230,7 +234,7 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
     public int Send(int queue, PacketDesc** descs, int count)
     {
         if (count <= 0) return 0;
-        EnterThread();
+        EnterThread(queue);
         var c = Counters.PerQueue[queue];
         var mbufs = (nint*)descs; // same slots: each descriptor is replaced by its mbuf
         long bytes = 0;
