@@ -7,6 +7,7 @@ using Switchboard.Host.Ports;
 using Switchboard.Host.Ports.Dpdk;
 using Switchboard.Host.Runtime;
 using Switchboard.Sdk;
+using Switchboard.Sdk.Runtime;
 
 namespace Switchboard.Bench;
 
@@ -34,7 +35,8 @@ internal static class NativeBench
                 case "--seconds": seconds = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--repeats": repeats = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--only": only = args[++i]; break;
-                default: Console.Error.WriteLine($"unknown option {args[i]}; usage: bench native [--seconds S] [--repeats R] [--only NAME]"); return 64;
+                case "--raw": RawBursts = true; break;
+                default: Console.Error.WriteLine($"unknown option {args[i]}; usage: bench native [--seconds S] [--repeats R] [--only NAME] [--raw]"); return 64;
             }
         }
         var native = FindNative();
@@ -53,7 +55,9 @@ internal static class NativeBench
         WritePcap(pcap);
 
         // (name, C# NF types, C NF, chain length)
-        var cases = new List<(string Name, string[] Nfs, string CNf, int Chain)> { ("forward", [], "forward", 1) };
+        // "ports only": DpdkPort.Receive straight into DpdkPort.Send in a bare loop, no workers or nodes: the
+        // cost of the DPDK port layer alone, against the same C loop.
+        var cases = new List<(string Name, string[] Nfs, string CNf, int Chain)> { ("forward (ports only)", ["ports-only"], "forward", 1), ("forward", [], "forward", 1) };
         foreach (int n in new[] { 1, 2, 4, 8 }) cases.Add((n == 1 ? "ttl" : $"chain of {n} ttl", Enumerable.Repeat("ttl", n).ToArray(), "ttl", n));
         if (only is not null) cases = cases.Where(c => c.Name.Contains(only, StringComparison.OrdinalIgnoreCase)).ToList();
 
@@ -62,11 +66,13 @@ internal static class NativeBench
                           $"{seconds:g} s x {repeats} alternating C# / C, median. {DpdkEal.Version}, .NET {Environment.Version}");
         var cs = cases.ToDictionary(c => c.Name, _ => new List<(double Wall, double Cpu)>());
         var c = cases.ToDictionary(x => x.Name, _ => new List<(double Wall, double Cpu)>());
+        var inProcessC = new List<(double Wall, double Cpu)>();
         for (int r = 0; r < repeats; r++)
             foreach (var k in cases)
             {
-                cs[k.Name].Add(MeasureCSharp(registry, k.Nfs, pcap, seconds, warmup));
+                cs[k.Name].Add(k.Nfs is ["ports-only"] ? MeasurePortsOnly(pcap, seconds, warmup) : MeasureCSharp(registry, k.Nfs, pcap, seconds, warmup));
                 c[k.Name].Add(MeasureC(native, k.CNf, k.Chain, pcap, seconds, warmup));
+                if (k.Nfs is ["ports-only"]) inProcessC.Add(MeasureCInProcess(native, pcap, seconds, warmup));
             }
         static double Median(IEnumerable<double> xs) { var l = xs.Order().ToList(); return l[l.Count / 2]; }
         var rows = cases.Select(k =>
@@ -76,6 +82,9 @@ internal static class NativeBench
             return new[] { k.Name, $"{a:F2}", $"{b:F2}", $"{a / b:F2}", $"{ac:F2}", $"{bc:F2}", $"{ac / bc:F2}" };
         }).ToList();
         Console.Write(Report.Table(["nf", "C# Mpps", "C Mpps", "C# / C", "C# Mpps/CPU-s", "C Mpps/CPU-s", "C# / C (CPU)"], rows));
+        if (inProcessC.Count > 0)
+            Console.WriteLine($"The C forward loop run inside this .NET process on ports it configured: {Median(inProcessC.Select(x => x.Wall)):F2} Mpps, " +
+                              $"{Median(inProcessC.Select(x => x.Cpu)):F2} Mpps/CPU-s (against the separate C process above: the environment's share of the gap).");
         Directory.Delete(dir, recursive: true);
         return 0;
     }
@@ -138,6 +147,77 @@ internal static class NativeBench
         dp.Stop();
         return ((end - start) / elapsed / 1e6, (end - start) / ((cpu1 - cpu0) / 1e9) / 1e6);
     }
+
+    /// <summary>--raw: the "ports only" row calls rx/tx burst directly (no descriptors), isolating the interop cost.</summary>
+    private static bool RawBursts;
+
+    private static unsafe (double Wall, double Cpu) MeasurePortsOnly(string pcap, double seconds, double warmup)
+    {
+        using var pool = new DpdkPool(DpdkSettings.DefaultMempoolSize, DpdkSettings.DefaultCacheSize);
+        using var src = new DpdkPort(new DpdkPortSpec("src", "$.ports.src") { Device = $"net_pcap_sb1,rx_pcap={pcap},infinite_rx=1" }, 0, 1, pool);
+        using var sink = new DpdkPort(new DpdkPortSpec("sink", "$.ports.sink") { Device = "net_null_sb1" }, 1, 1, pool);
+        long packets = 0, cpu0 = 0, cpu1 = 0, counted = 0;
+        double wall = 0;
+        var thread = new Thread(() =>
+        {
+            Affinity.TryPin(0);
+            DpdkEal.EnterThread();
+            var descs = stackalloc PacketDesc*[32];
+            var sw = Stopwatch.StartNew();
+            long startTicks = (long)(warmup * Stopwatch.Frequency), endTicks = startTicks + (long)(seconds * Stopwatch.Frequency);
+            bool measuring = false;
+            while (true)
+            {
+                int n;
+                if (RawBursts)
+                {
+                    n = DpdkNative.RxBurst(src.PortId, 0, (nint*)descs, 32);
+                    if (n > 0) DpdkNative.TxBurst(sink.PortId, 0, (nint*)descs, (ushort)n);
+                }
+                else
+                {
+                    n = src.Receive(0, descs, 32);
+                    if (n > 0) sink.Send(0, descs, n);
+                }
+                packets += n;
+                long now = sw.ElapsedTicks;
+                if (!measuring && now >= startTicks) { measuring = true; counted = packets; cpu0 = ThreadCpu(); startTicks = now; }
+                if (now >= endTicks) { cpu1 = ThreadCpu(); wall = (now - startTicks) / (double)Stopwatch.Frequency; break; }
+            }
+            counted = packets - counted;
+        }) { Name = "sb-ports-only" };
+        thread.Start();
+        thread.Join();
+        return (counted / wall / 1e6, counted / ((cpu1 - cpu0) / 1e9) / 1e6);
+    }
+
+    private static unsafe (double Wall, double Cpu) MeasureCInProcess(string native, string pcap, double seconds, double warmup)
+    {
+        var lib = System.Runtime.InteropServices.NativeLibrary.Load(Path.Combine(Path.GetDirectoryName(native)!, "libsbnative.so"));
+        var loop = (delegate* unmanaged[Cdecl]<ushort, ushort, int, int, double, double, double*, double>)
+            System.Runtime.InteropServices.NativeLibrary.GetExport(lib, "sbn_loop");
+        using var pool = new DpdkPool(DpdkSettings.DefaultMempoolSize, DpdkSettings.DefaultCacheSize);
+        using var src = new DpdkPort(new DpdkPortSpec("src", "$.ports.src") { Device = $"net_pcap_sb2,rx_pcap={pcap},infinite_rx=1" }, 0, 1, pool);
+        using var sink = new DpdkPort(new DpdkPortSpec("sink", "$.ports.sink") { Device = "net_null_sb2" }, 1, 1, pool);
+        double wall = 0, cpu = 0;
+        var thread = new Thread(() =>
+        {
+            Affinity.TryPin(0);
+            DpdkEal.EnterThread();
+            double c;
+            wall = loop(src.PortId, sink.PortId, 0, 1, seconds, warmup, &c);
+            cpu = c;
+            DpdkEal.LeaveThread();
+        }) { Name = "sb-c-loop" };
+        thread.Start();
+        thread.Join();
+        return (wall, cpu);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+    private static extern int clock_gettime(int clock, out Timespec ts);
+    private struct Timespec { public long Sec, Nsec; }
+    private static long ThreadCpu() { clock_gettime(3 /* CLOCK_THREAD_CPUTIME_ID */, out var t); return t.Sec * 1_000_000_000 + t.Nsec; }
 
     // The worker thread's schedstat: its first field is the time it spent on a CPU, in ns.
     private static string WorkerCpuFile()

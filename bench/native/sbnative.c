@@ -65,6 +65,48 @@ static inline int ttl_nf(struct rte_mbuf *m)
 	return ip[8] != 0;
 }
 
+/* The measured loop: rx burst -> NF chain -> tx burst, on the calling thread. Also exported (libsbnative.so) so the
+ * bench can run this very loop inside the .NET process, on ports the host configured. */
+__attribute__((visibility("default")))
+double sbn_loop(uint16_t in, uint16_t out, int ttl, int chain, double seconds, double warmup, double *cpu_mpps)
+{
+	struct rte_mbuf *bufs[BURST];
+	uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc();
+	uint64_t measure_from = start + (uint64_t)(warmup * hz), end = measure_from + (uint64_t)(seconds * hz);
+	uint64_t done = 0, done_at_start = 0;
+	int measuring = 0;
+	struct timespec cpu0, cpu1;
+	for (;;) {
+		uint16_t n = rte_eth_rx_burst(in, 0, bufs, BURST);
+		done += n; /* every received packet leaves the chain once: sent, refused (freed) or dropped by an NF */
+		if (n > 0) {
+			if (ttl) {
+				for (int k = 0; k < chain; k++) {
+					uint16_t kept = 0;
+					for (uint16_t i = 0; i < n; i++) {
+						if (ttl_nf(bufs[i])) bufs[kept++] = bufs[i];
+						else rte_pktmbuf_free(bufs[i]);
+					}
+					n = kept;
+				}
+			}
+			uint16_t sent = rte_eth_tx_burst(out, 0, bufs, n);
+			if (sent < n) rte_pktmbuf_free_bulk(bufs + sent, n - sent);
+		}
+		uint64_t now = rte_rdtsc();
+		if (!measuring && now >= measure_from) {
+			measuring = 1; done_at_start = done; start = now;
+			clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu0);
+		}
+		if (now >= end) { end = now; clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu1); break; }
+	}
+	double packets = (double)(done - done_at_start);
+	double cpu = (double)(cpu1.tv_sec - cpu0.tv_sec) + (double)(cpu1.tv_nsec - cpu0.tv_nsec) / 1e9;
+	*cpu_mpps = packets / cpu / 1e6;
+	return packets / ((double)(end - start) / hz) / 1e6;
+}
+
+#ifndef SBN_LIBRARY
 static int setup_port(const char *devargs, struct rte_mempool *mp, uint16_t *port)
 {
 	char name[64];
@@ -120,39 +162,9 @@ int main(int argc, char **argv)
 	uint16_t in, out;
 	if (setup_port(src, mp, &in) || setup_port("net_null_sbn0", mp, &out)) return 1;
 
-	struct rte_mbuf *bufs[BURST];
-	uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc();
-	uint64_t measure_from = start + (uint64_t)(warmup * hz), end = measure_from + (uint64_t)(seconds * hz);
-	uint64_t done = 0, done_at_start = 0;
-	int measuring = 0;
-	struct timespec cpu0, cpu1;
-	for (;;) {
-		uint16_t n = rte_eth_rx_burst(in, 0, bufs, BURST);
-		done += n; /* every received packet leaves the chain once: sent, refused (freed) or dropped by an NF */
-		if (n > 0) {
-			if (ttl) {
-				for (int k = 0; k < chain; k++) {
-					uint16_t kept = 0;
-					for (uint16_t i = 0; i < n; i++) {
-						if (ttl_nf(bufs[i])) bufs[kept++] = bufs[i];
-						else rte_pktmbuf_free(bufs[i]);
-					}
-					n = kept;
-				}
-			}
-			uint16_t sent = rte_eth_tx_burst(out, 0, bufs, n);
-			if (sent < n) rte_pktmbuf_free_bulk(bufs + sent, n - sent);
-		}
-		uint64_t now = rte_rdtsc();
-		if (!measuring && now >= measure_from) {
-			measuring = 1; done_at_start = done; start = now;
-			clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu0);
-		}
-		if (now >= end) { end = now; clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu1); break; }
-	}
-	double packets = (double)(done - done_at_start);
-	double cpu = (double)(cpu1.tv_sec - cpu0.tv_sec) + (double)(cpu1.tv_nsec - cpu0.tv_nsec) / 1e9;
-	printf("%.3f %.3f\n", packets / ((double)(end - start) / hz) / 1e6, packets / cpu / 1e6);
+	double cpu_mpps, mpps = sbn_loop(in, out, ttl, chain, seconds, warmup, &cpu_mpps);
+	printf("%.3f %.3f\n", mpps, cpu_mpps);
 	rte_eth_dev_stop(in); rte_eth_dev_stop(out);
 	return 0;
 }
+#endif
