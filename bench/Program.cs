@@ -7,6 +7,9 @@ using Switchboard.Host.Runtime;
 // ./switchboard bench [--seconds S] [--repeats R] [--only NAME]
 // One core, generator port (1000 flows, 64-byte frames, as fast as possible) -> NFs -> null port.
 // Each case runs R times, interleaved with the others, and the median is reported.
+// ./switchboard bench native [...]: C# NFs against their C twins on a DPDK path (bench/NativeBench.cs).
+if (args.Length > 0 && args[0] == "native") return Switchboard.Bench.NativeBench.Run(args[1..]);
+
 double seconds = 2;
 int repeats = 3;
 string? only = null;

@@ -51,6 +51,7 @@ internal static class Report
             $"{p.Counters.RxNoBuffer:N0}", $"{Rate(p.Counters.RxPackets, seconds):F2}", $"{Rate(p.Counters.TxPackets, seconds):F2}",
         }).ToList();
         sb.Append(Table(["port", "kind", "rx", "tx", "tx dropped", "rx no-buf", "rx Mpps", "tx Mpps"], ports));
+        foreach (var p in dp.Ports.Values.OfType<Ports.Dpdk.IPortStatus>()) sb.AppendLine("  " + p.Status());
         sb.AppendLine();
         sb.AppendLine("Cores:");
         var cores = dp.Workers.Select(w => new[]

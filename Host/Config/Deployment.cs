@@ -10,7 +10,23 @@ internal sealed record Deployment(
     IReadOnlyDictionary<string, NfSpec> Nfs,
     IReadOnlyList<ChainSpec> Chains,
     IReadOnlyList<InvariantSpec> Invariants,
-    string SourcePath);
+    string SourcePath)
+{
+    /// <summary>The top-level "dpdk" section: EAL arguments and mempool sizing (defaults when absent).</summary>
+    public DpdkSettings Dpdk { get; init; } = new();
+}
+
+/// <summary>How the DPDK EAL is started and how big its packet mempool is.</summary>
+internal sealed record DpdkSettings
+{
+    public const int DefaultMempoolSize = 16383, DefaultCacheSize = 256;
+    /// <summary>Arguments for rte_eal_init (without the program name).</summary>
+    public IReadOnlyList<string> Eal { get; init; } = [];
+    /// <summary>Mbufs in the packet mempool (2^n - 1 is optimal for DPDK's ring).</summary>
+    public int MempoolSize { get; init; } = DefaultMempoolSize;
+    /// <summary>Per-lcore mempool cache size (0..512).</summary>
+    public int CacheSize { get; init; } = DefaultCacheSize;
+}
 
 /// <summary>A port as configured. <see cref="Path"/> is its JSON path, for error messages.</summary>
 internal abstract record PortSpec(string Name, string Path)
@@ -56,6 +72,20 @@ internal sealed record PcapOutPortSpec(string Name, string Path) : PortSpec(Name
 internal sealed record NullPortSpec(string Name, string Path) : PortSpec(Name, Path)
 {
     public override string Kind => "null";
+}
+
+/// <summary>A DPDK ethdev: a virtual device ("net_pcap0,rx_pcap=in.pcap", "net_null0", "net_ring0", ...) or a
+/// PCI address; one RX/TX queue pair per core.</summary>
+internal sealed record DpdkPortSpec(string Name, string Path) : PortSpec(Name, Path)
+{
+    public const int DefaultDescriptors = 1024;
+    public override string Kind => "dpdk";
+    /// <summary>Device arguments as DPDK takes them; relative pcap paths are already resolved against the deployment file.</summary>
+    public required string Device { get; init; }
+    public int RxDescriptors { get; init; } = DefaultDescriptors;
+    public int TxDescriptors { get; init; } = DefaultDescriptors;
+    /// <summary>The device name: the part before the first ','.</summary>
+    public string DeviceName => Device.Split(',', 2)[0];
 }
 
 /// <summary>An NF instance: which NF type, and its config object (validated by the NF itself when built).</summary>

@@ -10,7 +10,7 @@ namespace Switchboard.Host.Config;
 internal static class DeploymentLoader
 {
     public const int MaxCores = 64, MaxBatchSize = 1024, DefaultBatchSize = 32;
-    public static readonly string[] TopLevelKeys = ["$schema", "cores", "batchSize", "ports", "nfs", "chains", "invariants"];
+    public static readonly string[] TopLevelKeys = ["$schema", "cores", "batchSize", "ports", "nfs", "chains", "invariants", "dpdk"];
 
     public static LoadResult Load(string path, IReadOnlySet<string> knownNfTypes)
     {
@@ -58,7 +58,9 @@ internal static class DeploymentLoader
         var chains = ChainParser.Parse(root, ports, nfNames, [.. nfNames], diag);
         var invariants = InvariantParser.Parse(root, ports, nfNames, diag);
 
-        return diag.Count > 0 ? null : new Deployment(cores, batchSize, ports.Specs, nfs, chains, invariants, sourcePath);
+        var dpdk = DpdkConfigParser.Settings(root.Object("dpdk"), cores, ports.Specs.Values, diag);
+
+        return diag.Count > 0 ? null : new Deployment(cores, batchSize, ports.Specs, nfs, chains, invariants, sourcePath) { Dpdk = dpdk };
     }
 
     // File order reads best; errors without a position (none today) go last.

@@ -10,14 +10,14 @@ internal sealed class PortTable
     public Dictionary<string, PortSpec> Specs { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, string?> Declared { get; } = new(StringComparer.Ordinal);
 
-    public static bool CanReceive(string kind) => kind is PortKinds.Generator or PortKinds.PcapIn;
-    public static bool CanSend(string kind) => kind is PortKinds.PcapOut or PortKinds.Null;
+    public static bool CanReceive(string kind) => kind is PortKinds.Generator or PortKinds.PcapIn or PortKinds.Dpdk;
+    public static bool CanSend(string kind) => kind is PortKinds.PcapOut or PortKinds.Null or PortKinds.Dpdk;
 }
 
 internal static class PortKinds
 {
     public const string Generator = "generator", PcapIn = "pcap-in", PcapOut = "pcap-out", Null = "null", Dpdk = "dpdk";
-    public static readonly string[] Available = [Generator, PcapIn, PcapOut, Null];
+    public static readonly string[] Available = [Generator, PcapIn, PcapOut, Null, Dpdk];
 }
 
 /// <summary>Validates <c>$.ports</c>: one object per port, discriminated by <c>type</c>.</summary>
@@ -40,6 +40,7 @@ internal static class PortParser
             if (spec is PcapOutPortSpec output && !outputFiles.TryAdd(output.File, name))
                 diag.Error(JsonPath.Key(path, "file"), $"port '{outputFiles[output.File]}' already writes {output.File}");
         }
+        DpdkConfigParser.CheckDistinctDevices(table.Specs.Values, diag);
         return table;
     }
 
@@ -72,8 +73,7 @@ internal static class PortParser
                 port.RejectUnknownKeys("type");
                 return new NullPortSpec(name, path);
             case PortKinds.Dpdk:
-                diag.Error(port.ChildPath("type"), $"DPDK ports are not available in this build yet; use one of: {string.Join(", ", PortKinds.Available)}");
-                return null;
+                return DpdkConfigParser.Port(name, port, baseDirectory, diag);
             default:
                 diag.Error(port.ChildPath("type"), $"unknown port type '{type}'{NearestName.Hint(type, PortKinds.Available)}; port types: {string.Join(", ", PortKinds.Available)}");
                 return null;

@@ -1,5 +1,6 @@
 using Switchboard.Host.Config;
 using Switchboard.Host.Ports;
+using Switchboard.Host.Ports.Dpdk;
 using Switchboard.Sdk;
 using Switchboard.Sdk.Runtime;
 
@@ -18,6 +19,7 @@ internal sealed class Dataplane : IDisposable
     private readonly List<NfInstance> _nfs = [];
     private readonly List<Node> _nodes = [];
     private NativePool? _pool;
+    private DpdkRuntime? _dpdk;
     private long _drainMoved;
     private int _drainRound;
     private volatile bool _drainDone;
@@ -33,6 +35,8 @@ internal sealed class Dataplane : IDisposable
     public IReadOnlyList<NfInstance> Nfs => _nfs;
     public IReadOnlyList<Node> Nodes => _nodes;
     public NativePool Pool => _pool!;
+    /// <summary>The DPDK mempool of the deployment's DPDK ports; null without DPDK ports.</summary>
+    public DpdkPool? DpdkPool => _dpdk?.Pool;
     public Action<string> Log { get; init; } = Console.Error.WriteLine;
 
     /// <summary>Buffers per core: enough for RX bursts, group-by and shuffle queues, and pcap writer buffering.</summary>
@@ -57,10 +61,11 @@ internal sealed class Dataplane : IDisposable
     {
         var d = Deployment;
         _pool = new NativePool("switch", PoolSizeFor(d), maxWorkers: d.Cores);
+        _dpdk = DpdkRuntime.For(d, Log); // starts the EAL first, only when a DPDK port is configured
         int index = 0;
         foreach (var (name, spec) in d.Ports)
         {
-            var port = _ports[name] = PortFactory.Create(spec, index++, d.Cores, _pool);
+            var port = _ports[name] = PortFactory.Create(spec, index++, d.Cores, _pool, _dpdk);
             if (port is PcapReaderPort { SkippedOversize: > 0 } pcap)
                 Log($"warning: {spec.Path}: {pcap.SkippedOversize} record(s) of {pcap.File.Path} are longer than the {_pool.DataRoom}-byte packet buffers and are skipped");
         }
@@ -173,6 +178,12 @@ internal sealed class Dataplane : IDisposable
             LeakedBuffers = pool.InUse;
             pool.Dispose();
             _pool = null;
+        }
+        if (_dpdk is { } dpdk)
+        {
+            LeakedBuffers += dpdk.Pool.InUse; // ports are detached, so every mbuf should be back
+            dpdk.Dispose();
+            _dpdk = null;
         }
     }
 

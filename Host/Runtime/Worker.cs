@@ -94,6 +94,7 @@ internal sealed class Worker
             reportMoved(moved);
             drainBarrier.SignalAndWait();
         } while (!drainDone());
+        CurrentCoreHook.Set(-1);
     }
 }
 

@@ -13,7 +13,7 @@ internal static class ConfigTestFiles
     public static string ExamplesDir => Path.Combine(RepoRoot, "examples");
     public static string FixturesDir => Path.Combine(RepoRoot, "tests", "Host.Tests", "Config", "Fixtures");
 
-    /// <summary>Copies a deployment file into <paramref name="dir"/> and creates each pcap-in file it names
+    /// <summary>Copies a deployment file into <paramref name="dir"/> and creates each pcap-in file (and net_pcap rx_pcap file) it names
     /// (any bytes pass the existence check), except names starting with "missing" (the missing-file fixtures).</summary>
     public static string Stage(string jsonPath, TempDir dir)
     {
@@ -27,6 +27,10 @@ internal static class ConfigTestFiles
                     && port.Value.TryGetProperty("file", out var file) && file.ValueKind == JsonValueKind.String
                     && file.GetString() is { Length: > 0 } name && !name.StartsWith("missing", StringComparison.Ordinal) && !Path.IsPathRooted(name))
                     File.WriteAllBytes(Path.Combine(dir.Path, name), [0xD4, 0xC3, 0xB2, 0xA1]);
+                else if (port.Value.ValueKind == JsonValueKind.Object && port.Value.TryGetProperty("device", out var device) && device.ValueKind == JsonValueKind.String)
+                    foreach (var arg in device.GetString()!.Split(',').Where(a => a.StartsWith("rx_pcap=", StringComparison.Ordinal)))
+                        if (arg["rx_pcap=".Length..] is { Length: > 0 } input && !input.StartsWith("missing", StringComparison.Ordinal) && !Path.IsPathRooted(input))
+                            File.WriteAllBytes(Path.Combine(dir.Path, input), [0xD4, 0xC3, 0xB2, 0xA1]);
         return staged;
     }
 

@@ -191,7 +191,7 @@ public class DeploymentErrorTests
             """, dir);
 
         Assert.That(result.Errors.Select(e => e.JsonPath), Is.EqualTo(new[] { "$.ports.g.type" }), result.FormatErrors());
-        Assert.That(result.Errors[0].Message, Is.EqualTo("unknown port type 'fast-generator'; port types: generator, pcap-in, pcap-out, null"));
+        Assert.That(result.Errors[0].Message, Is.EqualTo("unknown port type 'fast-generator'; port types: generator, pcap-in, pcap-out, null, dpdk"));
     }
 
     [Test]

@@ -37,6 +37,13 @@ w("valid", "everything", {
 w("valid", "nf-in-two-chains", {"ports": {"gen": {"type": "generator"}, "sink": {"type": "null"}, "gen2": {"type": "generator"}},
     "nfs": {"ttl": {"type": "ttl"}},
     "chains": [{"from": "gen", "through": ["ttl"], "to": "sink"}, {"from": "gen2", "through": ["ttl"], "to": "sink"}]})
+w("valid", "dpdk", {
+  "cores": 2,
+  "dpdk": {"eal": ["--no-huge", "-m", "512", "--no-pci"], "mempoolSize": 8191, "cacheSize": 128},
+  "ports": {"ring": {"type": "dpdk", "device": "net_ring0", "rxDescriptors": 512, "txDescriptors": 512},
+            "sink": {"type": "dpdk", "device": "net_null0,size=64"}},
+  "nfs": {"ttl": {"type": "ttl"}},
+  "chains": [{"from": "ring", "through": ["ttl"], "to": "sink"}]})
 
 S = "schema-invalid"
 bad(S, "unknown-top-key", lambda d: d.update(chain=[]), "$.chain", "unknown key 'chain' (did you mean 'chains'?)")
@@ -58,7 +65,13 @@ bad(S, "generator-typo-key", lambda d: d["ports"]["gen"].update(flow=10), "$.por
 bad(S, "null-port-extra-key", lambda d: d["ports"]["sink"].update(file="x"), "$.ports.sink.file", "unknown key 'file'; known keys: type")
 bad(S, "unknown-port-type", lambda d: d["ports"]["sink"].update(type="nul"), "$.ports.sink.type", "unknown port type 'nul' (did you mean 'null'?)")
 bad(S, "port-type-missing", lambda d: d["ports"]["sink"].pop("type"), "$.ports.sink.type", "required key is missing")
-bad(S, "dpdk-port", lambda d: d["ports"]["sink"].update(type="dpdk"), "$.ports.sink.type", "DPDK ports are not available in this build yet")
+bad(S, "dpdk-port-no-device", lambda d: d["ports"]["sink"].update(type="dpdk"), "$.ports.sink.device", "required key is missing")
+bad(S, "dpdk-bad-device", lambda d: d["ports"].update(sink={"type": "dpdk", "device": "eth0"}), "$.ports.sink.device", "'eth0' is neither a virtual device")
+bad(S, "dpdk-device-arg-not-pair", lambda d: d["ports"].update(sink={"type": "dpdk", "device": "net_null0,copy"}), "$.ports.sink.device", "device argument 'copy' is not key=value")
+bad(S, "dpdk-descriptors-range", lambda d: d["ports"].update(sink={"type": "dpdk", "device": "net_null0", "rxDescriptors": 8}), "$.ports.sink.rxDescriptors", "must be 16..32768, got 8")
+bad(S, "dpdk-eal-not-strings", lambda d: d.update(dpdk={"eal": ["--no-huge", 512]}), "$.dpdk.eal[1]", "expected a string, got the number 512")
+bad(S, "dpdk-cache-too-big", lambda d: d.update(dpdk={"cacheSize": 1024}), "$.dpdk.cacheSize", "must be 0..512, got 1024")
+bad(S, "dpdk-unknown-key", lambda d: d.update(dpdk={"eall": []}), "$.dpdk.eall", "unknown key 'eall' (did you mean 'eal'?)")
 bad(S, "pcap-in-no-file", lambda d: d["ports"].update(gen={"type": "pcap-in"}), "$.ports.gen.file", "required key is missing")
 bad(S, "pcap-in-loop-not-bool", lambda d: d["ports"].update(gen={"type": "pcap-in", "file": "input.pcap", "loop": "yes"}), "$.ports.gen.loop", "expected true or false")
 bad(S, "snap-length-zero", lambda d: d["ports"].update(sink={"type": "pcap-out", "file": "out.pcap", "snapLength": 0}), "$.ports.sink.snapLength", "must be 1..262144, got 0")
@@ -99,6 +112,10 @@ bad(M, "packet-size-range-reversed", lambda d: d["ports"]["gen"].update(packetSi
 bad(M, "pcap-in-missing-file", lambda d: d["ports"].update(gen={"type": "pcap-in", "file": "missing.pcap"}), "$.ports.gen.file", "file not found: ")
 bad(M, "pcap-out-missing-directory", lambda d: d["ports"].update(sink={"type": "pcap-out", "file": "missing-dir/out.pcap"}), "$.ports.sink.file", "directory not found: ")
 bad(M, "two-outputs-same-file", lambda d: d["ports"].update(gen2={"type": "generator"}, sink={"type": "pcap-out", "file": "out.pcap"}, sink2={"type": "pcap-out", "file": "./out.pcap"}) or d["chains"].append({"from": "gen2", "to": "sink2"}), "$.ports.sink2.file", "port 'sink' already writes ")
+bad(M, "dpdk-pcap-missing-file", lambda d: d["ports"].update(gen={"type": "dpdk", "device": "net_pcap0,rx_pcap=missing.pcap"}), "$.ports.gen.device", "rx_pcap: file not found: ")
+bad(M, "dpdk-same-device", lambda d: d["ports"].update(gen={"type": "dpdk", "device": "net_ring0"}, sink={"type": "dpdk", "device": "net_ring0"}), "$.ports.sink.device", "port 'gen' already uses device net_ring0")
+bad(M, "dpdk-mempool-too-small", lambda d: d.update(cores=2, dpdk={"mempoolSize": 1023, "cacheSize": 0}) or d["ports"].update(sink={"type": "dpdk", "device": "net_null0"}), "$.dpdk.mempoolSize", "1023 mbufs cannot fill the DPDK ports' RX rings and per-core caches on 2 core(s): at least 3072 are needed")
+bad(M, "dpdk-cache-exceeds-pool", lambda d: d.update(dpdk={"mempoolSize": 511, "cacheSize": 512}), "$.dpdk.cacheSize", "a cache of 512 needs a mempool of at least 768")
 bad(M, "invariant-unknown-endpoint", inv(to="snk"), "$.invariants[0].to", "unknown port or NF 'snk' (did you mean 'sink'?)")
 bad(M, "invariant-unknown-through", inv(kind="traversal", through=["fw"]), "$.invariants[0].through[0]", "unknown NF 'fw'; defined NFs: ttl")
 bad(M, "invariant-duplicate-name", lambda d: d.update(invariants=[{"name": "i", "kind": "isolation", "from": "gen", "to": "sink"}, {"name": "i", "kind": "isolation", "from": "sink", "to": "gen"}]), "$.invariants[1].name", "invariant name 'i' is already used by $.invariants[0]")

@@ -1,0 +1,370 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Switchboard.Host.Config;
+using Switchboard.Sdk;
+using Switchboard.Sdk.Runtime;
+
+namespace Switchboard.Host.Ports.Dpdk;
+
+/// <summary>
+/// "dpdk": a DPDK ethdev with one RX/TX queue pair per core (RSS over IP/TCP/UDP when the device supports it).
+/// Zero copy: a received packet is a view over its mbuf's data, its descriptor in the mbuf's private area;
+/// on send the descriptor's geometry (NFs may have pushed or trimmed headers) is written back to the mbuf.
+/// Packets from a managed pool are copied into fresh mbufs. What the device does not take is freed and
+/// counted as a TX drop. Multi-segment mbufs (frames larger than a buffer) are dropped at receive and counted.
+/// </summary>
+internal sealed unsafe class DpdkPort : IPort, IPortStatus
+{
+    // RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP (rte_ethdev.h): hash on addresses and ports.
+    private const ulong RssIpTcpUdp = (1UL << 2) | (1UL << 3) | (1UL << 7) | (1UL << 8) | (1UL << 9) | (1UL << 13) | (1UL << 15)
+                                    | (1UL << 4) | (1UL << 10) | (1UL << 16) | (1UL << 5) | (1UL << 11) | (1UL << 17);
+    private const int DrainLimit = 8192;
+
+    private readonly DpdkPool _pool;
+    private readonly ushort _portId, _portIndex, _poolId;
+    private readonly nint _mempool;
+    private readonly bool _owned, _finite;
+    private readonly int[] _rxDone;
+    private int _queuesDone;
+    private bool _started, _disposed;
+
+    /// <summary>Per queue: its polling thread has joined the EAL (each queue is used by one thread).</summary>
+    private readonly bool[] _entered;
+
+    public DpdkPort(DpdkPortSpec spec, int portIndex, int queues, DpdkPool pool)
+    {
+        if (queues < 1) throw new ArgumentOutOfRangeException(nameof(queues));
+        Name = spec.Name;
+        Queues = queues;
+        Device = spec.Device;
+        Counters = new PortCounters(queues);
+        RxMultiSegment = new long[queues * 8];
+        _rxDone = new int[queues];
+        _entered = new bool[queues];
+        _pool = pool;
+        _mempool = pool.Mempool;
+        _poolId = pool.Id;
+        _portIndex = checked((ushort)portIndex);
+        _finite = IsFiniteSource(spec.Device);
+        (_portId, _owned) = Attach(spec);
+        try
+        {
+            Info = ReadInfo(_portId);
+            Configure(spec);
+        }
+        catch
+        {
+            Release();
+            throw;
+        }
+    }
+
+    public string Name { get; }
+    public string Kind => PortKinds.Dpdk;
+    public bool CanReceive => true;
+    public bool CanSend => true;
+    public int Queues { get; }
+    public PortCounters Counters { get; }
+    public string Device { get; }
+    public ushort PortId => _portId;
+    public DeviceInfo Info { get; }
+    public bool RssEnabled { get; private set; }
+    public int RxDescriptors { get; private set; }
+    public int TxDescriptors { get; private set; }
+    /// <summary>Per queue (stride 8, one cache line each): multi-segment frames dropped at receive.</summary>
+    public long[] RxMultiSegment { get; }
+    public long RxMultiSegmentTotal => Enumerable.Range(0, Queues).Sum(q => RxMultiSegment[q * 8]);
+
+    /// <summary>A pcap replayed once (net_pcap with rx_pcap and without infinite_rx=1) ends; other devices never do.</summary>
+    public bool Exhausted => _finite && Volatile.Read(ref _queuesDone) == Queues;
+
+    public static bool IsFiniteSource(string device)
+    {
+        var parts = device.Split(',');
+        return parts[0].StartsWith("net_pcap", StringComparison.Ordinal)
+               && parts.Any(p => p.StartsWith("rx_pcap=", StringComparison.Ordinal))
+               && !parts.Any(p => p.Replace(" ", "") == "infinite_rx=1");
+    }
+
+    public sealed record DeviceInfo(string Driver, string DeviceName, int MaxRxQueues, int MaxTxQueues, ulong RssOffloads, int Socket, string Mac);
+
+    private static (ushort Port, bool Owned) Attach(DpdkPortSpec spec)
+    {
+        // A device the EAL already knows (a PCI NIC it probed, a --vdev argument) is used as it is;
+        // anything else is hot-plugged here and removed again when the port is disposed.
+        if (TryFind(spec.DeviceName, out var port)) return (port, false);
+        var devargs = DpdkEal.Utf8(spec.Device);
+        int ret;
+        try { ret = DpdkNative.DevProbe(devargs); }
+        finally { NativeMemory.Free(devargs); }
+        if (ret != 0)
+            throw new DpdkUnavailableException($"{spec.Path}: cannot attach DPDK device \"{spec.Device}\": {DpdkNative.ErrorText(ret)} (DPDK's log above says more)");
+        if (!TryFind(spec.DeviceName, out port))
+            throw new DpdkUnavailableException($"{spec.Path}: device \"{spec.DeviceName}\" attached but has no ethdev port (is it a network device?)");
+        return (port, true);
+    }
+
+    private static bool TryFind(string name, out ushort port)
+    {
+        var n = DpdkEal.Utf8(name);
+        try
+        {
+            ushort id = 0;
+            int ret = DpdkNative.PortByName(n, &id);
+            port = id;
+            return ret == 0;
+        }
+        finally { NativeMemory.Free(n); }
+    }
+
+    private static DeviceInfo ReadInfo(ushort port)
+    {
+        DpdkNative.PortInfo i;
+        int ret = DpdkNative.GetPortInfo(port, &i);
+        if (ret != 0) throw new DpdkUnavailableException($"rte_eth_dev_info_get({port}) failed: {DpdkNative.ErrorText(ret)}");
+        var macBytes = new byte[6];
+        for (int k = 0; k < 6; k++) macBytes[k] = i.Mac[k];
+        string mac = Convert.ToHexString(macBytes).ToLowerInvariant();
+        mac = string.Join(":", Enumerable.Range(0, 6).Select(k => mac.Substring(2 * k, 2)));
+        return new DeviceInfo(Marshal.PtrToStringUTF8((nint)i.Driver) ?? "", Marshal.PtrToStringUTF8((nint)i.Device) ?? "",
+            i.MaxRxQueues, i.MaxTxQueues, i.FlowTypeRssOffloads, i.SocketId, mac);
+    }
+
+    private void Configure(DpdkPortSpec spec)
+    {
+        if (Queues > Info.MaxRxQueues || Queues > Info.MaxTxQueues)
+            throw new DpdkUnavailableException(
+                $"{spec.Path}: device \"{spec.DeviceName}\" ({Info.Driver}) has {Info.MaxRxQueues} RX / {Info.MaxTxQueues} TX queue(s), but the deployment runs " +
+                $"{Queues} core(s) and each core needs its own queue pair; lower \"cores\"" +
+                (Info.Driver == "net_pcap" ? " or give net_pcap one rx_pcap=/tx_pcap= per core" : ""));
+        ulong rss = Queues > 1 ? Info.RssOffloads & RssIpTcpUdp : 0;
+        RssEnabled = rss != 0;
+        Check(DpdkNative.PortConfigure(_portId, (ushort)Queues, (ushort)Queues, rss), "rte_eth_dev_configure", spec);
+        ushort rxd = (ushort)spec.RxDescriptors, txd = (ushort)spec.TxDescriptors;
+        Check(DpdkNative.PortAdjustDescriptors(_portId, &rxd, &txd), "rte_eth_dev_adjust_nb_rx_tx_desc", spec);
+        RxDescriptors = rxd;
+        TxDescriptors = txd;
+        for (ushort q = 0; q < Queues; q++)
+        {
+            Check(DpdkNative.RxQueueSetup(_portId, q, rxd, Info.Socket, _mempool), $"rte_eth_rx_queue_setup(queue {q})", spec);
+            Check(DpdkNative.TxQueueSetup(_portId, q, txd, Info.Socket), $"rte_eth_tx_queue_setup(queue {q})", spec);
+        }
+        Check(DpdkNative.PortStart(_portId), "rte_eth_dev_start", spec);
+        _started = true;
+        DpdkNative.PortPromiscuous(_portId); // not every device has the notion; failure is harmless
+    }
+
+    private void Check(int ret, string what, DpdkPortSpec spec)
+    {
+        if (ret < 0)
+            throw new DpdkUnavailableException($"{spec.Path}: {what} failed on \"{spec.DeviceName}\" ({Info.Driver}): {DpdkNative.ErrorText(ret)}");
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void EnterThread(int queue)
+    {
+        if (_entered[queue]) return;
+        _entered[queue] = true;
+        DpdkEal.EnterThread();
+    }
+
+    public int Receive(int queue, PacketDesc** descs, int max)
+    {
+        EnterThread(queue);
+        var mbufs = (nint*)descs; // receive in place, then replace each mbuf by its descriptor
+        int n = DpdkNative.RxBurst(_portId, (ushort)queue, mbufs, (ushort)Math.Min(max, ushort.MaxValue));
+        if (n == 0)
+        {
+            if (_finite) NoteEmpty(queue, max);
+            return 0;
+        }
+        long now = Stopwatch.GetTimestamp();
+        long bytes = 0;
+        int kept = 0;
+        ushort portIndex = _portIndex, poolId = _poolId;
+        nint mempool = _mempool;
+        for (int i = 0; i < n; i++)
+        {
+            nint m = mbufs[i];
+            ushort owner = poolId;
+            if (Mbuf.NbSegs(m) != 1 || Mbuf.Pool(m) != mempool)
+            {
+                owner = Adopt(queue, m);
+                if (owner == 0) continue;
+            }
+            var d = Mbuf.Desc(m);
+            d->Buffer = Mbuf.BufAddr(m);
+            d->Handle = m;
+            d->Capacity = Mbuf.BufLen(m);
+            d->PoolId = owner;
+            int length = Mbuf.DataLen(m);
+            d->ResetForReceive(Mbuf.DataOff(m), length, portIndex);
+            d->TimestampTicks = now;
+            bytes += length;
+            descs[kept++] = d;
+        }
+        var c = Counters.PerQueue[queue];
+        c.RxPackets += kept;
+        c.RxBytes += bytes;
+        return kept;
+    }
+
+    /// <summary>The slow receive path: a single-segment mbuf of another live DPDK pool is kept (that pool's id is
+    /// returned); a multi-segment frame or an mbuf of an unknown pool is freed, counted, and 0 returned.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ushort Adopt(int queue, nint m)
+    {
+        ushort poolId = Mbuf.NbSegs(m) == 1 ? DpdkPool.IdOf(Mbuf.Pool(m)) : (ushort)0;
+        if (poolId != 0) return poolId;
+        RxMultiSegment[queue * 8]++;
+        DpdkNative.MbufFreeBulk(&m, 1);
+        return 0;
+    }
+
+    private void NoteEmpty(int queue, int max)
+    {
+        // net_pcap returns nothing at end of file, and also when it found no free mbuf (that packet is lost to
+        // the device's rx_nombuf count): only the first means done.
+        if (_rxDone[queue] != 0 || DpdkNative.PoolAvail(_mempool) < (uint)Math.Max(64, 2 * max)) return;
+        _rxDone[queue] = 1;
+        Interlocked.Increment(ref _queuesDone);
+    }
+
+    public int Send(int queue, PacketDesc** descs, int count)
+    {
+        if (count <= 0) return 0;
+        EnterThread(queue);
+        var c = Counters.PerQueue[queue];
+        var mbufs = (nint*)descs; // same slots: each descriptor is replaced by its mbuf
+        long bytes = 0;
+        for (int i = 0; i < count; i++)
+        {
+            var d = descs[i];
+            if (!DpdkPool.IsDpdk(d->PoolId)) return SendCopies(queue, descs, i, count, bytes);
+            nint m = d->Handle;
+            int length = d->Length;
+            Mbuf.DataOff(m) = (ushort)(d->Data - d->Buffer);
+            Mbuf.DataLen(m) = (ushort)length;
+            Mbuf.PktLen(m) = (uint)length;
+            d->PoolId = 0; // the device owns it now
+            bytes += length;
+            mbufs[i] = m;
+        }
+        return Transmit(c, queue, mbufs, count, bytes);
+    }
+
+    private int Transmit(QueueCounters c, int queue, nint* mbufs, int count, long bytes)
+    {
+        int sent = DpdkNative.TxBurst(_portId, (ushort)queue, mbufs, (ushort)count);
+        if (sent < count)
+        {
+            // Not taken by the device: freed here, counted, never leaked. Their bytes are not TX bytes.
+            for (int i = sent; i < count; i++) bytes -= Mbuf.DataLen(mbufs[i]);
+            DpdkNative.MbufFreeBulk(mbufs + sent, (uint)(count - sent));
+            c.TxDropped += count - sent;
+        }
+        c.TxPackets += sent;
+        c.TxBytes += bytes;
+        return sent;
+    }
+
+    /// <summary>Some packets live in a managed buffer: copy those into mbufs of this port's pool (the
+    /// first <paramref name="ready"/> slots already hold mbufs) and free the originals.</summary>
+    private int SendCopies(int queue, PacketDesc** descs, int ready, int count, long bytes)
+    {
+        var c = Counters.PerQueue[queue];
+        var mbufs = (nint*)descs;
+        int kept = ready;
+        for (int i = ready; i < count; i++)
+        {
+            var d = descs[i];
+            nint m;
+            if (DpdkPool.IsDpdk(d->PoolId))
+            {
+                m = d->Handle;
+                Mbuf.DataOff(m) = (ushort)(d->Data - d->Buffer);
+                Mbuf.DataLen(m) = (ushort)d->Length;
+                Mbuf.PktLen(m) = (uint)d->Length;
+                d->PoolId = 0;
+            }
+            else
+            {
+                m = 0;
+                if (d->Length <= _pool.DataRoom) DpdkNative.MbufAllocBulk(_mempool, &m, 1);
+                if (m != 0)
+                {
+                    Unsafe.CopyBlockUnaligned(Mbuf.BufAddr(m) + Mbuf.DataOff(m), d->Data, (uint)d->Length);
+                    Mbuf.DataLen(m) = (ushort)d->Length;
+                    Mbuf.PktLen(m) = (uint)d->Length;
+                }
+                BufferPools.FreeBulk(&d, 1);
+                if (m == 0) { c.TxDropped++; continue; } // no mbuf free, or larger than one: dropped
+            }
+            bytes += Mbuf.DataLen(m);
+            mbufs[kept++] = m;
+        }
+        return Transmit(c, queue, mbufs, kept, bytes);
+    }
+
+    public LinkState Link()
+    {
+        DpdkNative.LinkStatus l;
+        return DpdkNative.PortLink(_portId, &l) == 0 ? new LinkState(l.Up != 0, (int)l.SpeedMbps, l.FullDuplex != 0) : new LinkState(false, 0, false);
+    }
+
+    public DeviceStatistics Statistics()
+    {
+        DpdkNative.DeviceStats s;
+        if (DpdkNative.PortStats(_portId, &s) != 0) return new DeviceStatistics(0, 0, 0, 0, 0, 0, 0, 0);
+        return new DeviceStatistics(s.InPackets, s.OutPackets, s.InBytes, s.OutBytes, s.InMissed, s.InErrors, s.OutErrors, s.RxNoMbuf);
+    }
+
+    public readonly record struct LinkState(bool Up, int SpeedMbps, bool FullDuplex);
+    public readonly record struct DeviceStatistics(ulong RxPackets, ulong TxPackets, ulong RxBytes, ulong TxBytes,
+        ulong RxMissed, ulong RxErrors, ulong TxErrors, ulong RxNoMbuf);
+
+    public string Status()
+    {
+        var l = Link();
+        var s = Statistics();
+        return $"{Name}: {Info.DeviceName} ({Info.Driver}, port {_portId}, {Queues} queue pair(s){(RssEnabled ? ", RSS" : "")}, mac {Info.Mac}) " +
+               $"link {(l.Up ? $"up {l.SpeedMbps} Mbps {(l.FullDuplex ? "full" : "half")}-duplex" : "down")}; " +
+               $"device rx {s.RxPackets:N0} tx {s.TxPackets:N0} missed {s.RxMissed:N0} rx-errors {s.RxErrors:N0} tx-errors {s.TxErrors:N0} " +
+               $"rx-nombuf {s.RxNoMbuf:N0}; multi-segment dropped {RxMultiSegmentTotal:N0}";
+    }
+
+    /// <summary>Free what is still queued in the device (e.g. a ring's contents), stop it, and detach it when we attached it.
+    /// Workers must have stopped.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        Release();
+    }
+
+    private void Release()
+    {
+        if (_started)
+        {
+            var burst = stackalloc nint[64];
+            for (ushort q = 0; q < Queues; q++)
+                for (int drained = 0; drained < DrainLimit;)
+                {
+                    int n = DpdkNative.RxBurst(_portId, q, burst, 64);
+                    if (n == 0) break;
+                    DpdkNative.MbufFreeBulk(burst, (uint)n);
+                    drained += n;
+                }
+            _started = false;
+        }
+        if (_owned) DpdkNative.PortDetach(_portId);
+        else DpdkNative.PortStop(_portId);
+    }
+}
+
+/// <summary>A port that can describe its device state (link, device counters) for the final report.</summary>
+internal interface IPortStatus
+{
+    string Status();
+}

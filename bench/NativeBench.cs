@@ -1,0 +1,249 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Switchboard.Host.Cli;
+using Switchboard.Host.Config;
+using Switchboard.Host.Ports;
+using Switchboard.Host.Ports.Dpdk;
+using Switchboard.Host.Runtime;
+using Switchboard.Sdk;
+using Switchboard.Sdk.Runtime;
+
+namespace Switchboard.Bench;
+
+/// <summary>
+/// <c>./switchboard bench native</c>: each C# NF and its C twin (bench/native/sbnative.c) on the same DPDK
+/// path - net_pcap replaying 64-byte frames (1 000 flows x 10 packets, infinite_rx=1) into net_null - on one
+/// core (CPU 0 for both), alternating C# and C several times; prints the medians and C# / C.
+/// The C# runs share this process's EAL; each C run is its own process with the same EAL arguments.
+/// Besides packets per wall-clock second, each side reports packets per second its polling thread was on a
+/// CPU: on a shared machine the thread also waits for a CPU, and that wait is not the NF's cost.
+/// </summary>
+internal static class NativeBench
+{
+    private static readonly string[] Eal = ["--no-huge", "-m", "512", "--no-pci", "--log-level=error", "-l", "0"];
+
+    public static int Run(string[] args)
+    {
+        double seconds = 2, warmup = 0.5;
+        int repeats = 3;
+        string? only = null;
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--seconds": seconds = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--repeats": repeats = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--only": only = args[++i]; break;
+                case "--raw": RawBursts = true; break;
+                default: Console.Error.WriteLine($"unknown option {args[i]}; usage: bench native [--seconds S] [--repeats R] [--only NAME] [--raw]"); return 64;
+            }
+        }
+        var native = FindNative();
+        if (native is null) return 1;
+        try
+        {
+            DpdkEal.Initialize(Eal);
+        }
+        catch (DpdkUnavailableException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 1;
+        }
+        var dir = Directory.CreateTempSubdirectory("switchboard-bench-").FullName;
+        var pcap = Path.Combine(dir, "flows64.pcap");
+        WritePcap(pcap);
+
+        // (name, C# NF types, C NF, chain length)
+        // "ports only": DpdkPort.Receive straight into DpdkPort.Send in a bare loop, no workers or nodes: the
+        // cost of the DPDK port layer alone, against the same C loop.
+        var cases = new List<(string Name, string[] Nfs, string CNf, int Chain)> { ("forward (ports only)", ["ports-only"], "forward", 1), ("forward", [], "forward", 1) };
+        foreach (int n in new[] { 1, 2, 4, 8 }) cases.Add((n == 1 ? "ttl" : $"chain of {n} ttl", Enumerable.Repeat("ttl", n).ToArray(), "ttl", n));
+        if (only is not null) cases = cases.Where(c => c.Name.Contains(only, StringComparison.OrdinalIgnoreCase)).ToList();
+
+        var registry = NfRegistry.BuiltIn();
+        Console.WriteLine($"Switchboard bench native: net_pcap (64 B, 1000 flows x 10, infinite_rx) -> NF -> net_null, 1 core (CPU 0), " +
+                          $"{seconds:g} s x {repeats} alternating C# / C, median. {DpdkEal.Version}, .NET {Environment.Version}");
+        var cs = cases.ToDictionary(c => c.Name, _ => new List<(double Wall, double Cpu)>());
+        var c = cases.ToDictionary(x => x.Name, _ => new List<(double Wall, double Cpu)>());
+        var inProcessC = new List<(double Wall, double Cpu)>();
+        for (int r = 0; r < repeats; r++)
+            foreach (var k in cases)
+            {
+                cs[k.Name].Add(k.Nfs is ["ports-only"] ? MeasurePortsOnly(pcap, seconds, warmup) : MeasureCSharp(registry, k.Nfs, pcap, seconds, warmup));
+                c[k.Name].Add(MeasureC(native, k.CNf, k.Chain, pcap, seconds, warmup));
+                if (k.Nfs is ["ports-only"]) inProcessC.Add(MeasureCInProcess(native, pcap, seconds, warmup));
+            }
+        static double Median(IEnumerable<double> xs) { var l = xs.Order().ToList(); return l[l.Count / 2]; }
+        var rows = cases.Select(k =>
+        {
+            double a = Median(cs[k.Name].Select(x => x.Wall)), b = Median(c[k.Name].Select(x => x.Wall));
+            double ac = Median(cs[k.Name].Select(x => x.Cpu)), bc = Median(c[k.Name].Select(x => x.Cpu));
+            return new[] { k.Name, $"{a:F2}", $"{b:F2}", $"{a / b:F2}", $"{ac:F2}", $"{bc:F2}", $"{ac / bc:F2}" };
+        }).ToList();
+        Console.Write(Report.Table(["nf", "C# Mpps", "C Mpps", "C# / C", "C# Mpps/CPU-s", "C Mpps/CPU-s", "C# / C (CPU)"], rows));
+        if (inProcessC.Count > 0)
+            Console.WriteLine($"The C forward loop run inside this .NET process on ports it configured: {Median(inProcessC.Select(x => x.Wall)):F2} Mpps, " +
+                              $"{Median(inProcessC.Select(x => x.Cpu)):F2} Mpps/CPU-s (against the separate C process above: the environment's share of the gap).");
+        Directory.Delete(dir, recursive: true);
+        return 0;
+    }
+
+    private static string? FindNative()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            var src = Path.Combine(d.FullName, "bench", "native");
+            if (!File.Exists(Path.Combine(src, "sbnative.c"))) continue;
+            var make = Process.Start("make", ["-s", "-C", src])!;
+            make.WaitForExit();
+            var bin = Path.Combine(src, "build", "sbnative");
+            if (make.ExitCode == 0 && File.Exists(bin)) return bin;
+            Console.Error.WriteLine($"building {bin} failed (needs libdpdk-dev, pkg-config, gcc, make)");
+            return null;
+        }
+        Console.Error.WriteLine("bench/native/sbnative.c not found above " + AppContext.BaseDirectory);
+        return null;
+    }
+
+    /// <summary>64-byte UDP frames: 1 000 flows, each 10 times, flow-interleaved.</summary>
+    private static void WritePcap(string path)
+    {
+        using var w = new PcapWriter(path, 65535);
+        var frame = new byte[64];
+        var record = new byte[128];
+        long t = 1_700_000_000_000_000;
+        for (int rep = 0; rep < 10; rep++)
+            for (int f = 0; f < 1000; f++)
+            {
+                int n = FrameBuilder.Ipv4Udp(frame, Ipv4.Address("10.0.0.0") + (uint)f, Ipv4.Address("192.168.1.1"), (ushort)(1024 + f), 80, [], frameSize: 64);
+                w.Append(record.AsSpan(0, w.WriteRecord(record, t++, frame.AsSpan(0, n))));
+            }
+    }
+
+    private static (double Wall, double Cpu) MeasureCSharp(NfRegistry registry, string[] nfs, string pcap, double seconds, double warmup)
+    {
+        var ports = new Dictionary<string, PortSpec>
+        {
+            ["src"] = new DpdkPortSpec("src", "$.ports.src") { Device = $"net_pcap_sb0,rx_pcap={pcap},infinite_rx=1" },
+            ["sink"] = new DpdkPortSpec("sink", "$.ports.sink") { Device = "net_null_sb0" },
+        };
+        var empty = JsonDocument.Parse("{}").RootElement.Clone();
+        var nfSpecs = nfs.Select((t, i) => new NfSpec($"nf{i}", t, empty, $"$.nfs.nf{i}")).ToDictionary(n => n.Name);
+        var chain = new ChainSpec("bench", "src", nfSpecs.Keys.ToList(), "sink", "$.chains[0]");
+        var deployment = new Deployment(1, 32, ports, nfSpecs, [chain], [], "bench-native") { Dpdk = new DpdkSettings { Eal = Eal } };
+        using var dp = Dataplane.Build(deployment, registry, _ => { });
+        var src = dp.Ports["src"];
+        dp.Start();
+        Thread.Sleep(TimeSpan.FromSeconds(warmup)); // tiered JIT reaches the optimised code
+        var worker = WorkerCpuFile();
+        long start = src.Counters.RxPackets;
+        long cpu0 = CpuNanoseconds(worker);
+        var sw = Stopwatch.StartNew();
+        Thread.Sleep(TimeSpan.FromSeconds(seconds));
+        long end = src.Counters.RxPackets;
+        long cpu1 = CpuNanoseconds(worker);
+        double elapsed = sw.Elapsed.TotalSeconds;
+        dp.Stop();
+        return ((end - start) / elapsed / 1e6, (end - start) / ((cpu1 - cpu0) / 1e9) / 1e6);
+    }
+
+    /// <summary>--raw: the "ports only" row calls rx/tx burst directly (no descriptors), isolating the interop cost.</summary>
+    private static bool RawBursts;
+
+    private static unsafe (double Wall, double Cpu) MeasurePortsOnly(string pcap, double seconds, double warmup)
+    {
+        using var pool = new DpdkPool(DpdkSettings.DefaultMempoolSize, DpdkSettings.DefaultCacheSize);
+        using var src = new DpdkPort(new DpdkPortSpec("src", "$.ports.src") { Device = $"net_pcap_sb1,rx_pcap={pcap},infinite_rx=1" }, 0, 1, pool);
+        using var sink = new DpdkPort(new DpdkPortSpec("sink", "$.ports.sink") { Device = "net_null_sb1" }, 1, 1, pool);
+        long packets = 0, cpu0 = 0, cpu1 = 0, counted = 0;
+        double wall = 0;
+        var thread = new Thread(() =>
+        {
+            Affinity.TryPin(0);
+            DpdkEal.EnterThread();
+            var descs = stackalloc PacketDesc*[32];
+            var sw = Stopwatch.StartNew();
+            long startTicks = (long)(warmup * Stopwatch.Frequency), endTicks = startTicks + (long)(seconds * Stopwatch.Frequency);
+            bool measuring = false;
+            while (true)
+            {
+                int n;
+                if (RawBursts)
+                {
+                    n = DpdkNative.RxBurst(src.PortId, 0, (nint*)descs, 32);
+                    if (n > 0) DpdkNative.TxBurst(sink.PortId, 0, (nint*)descs, (ushort)n);
+                }
+                else
+                {
+                    n = src.Receive(0, descs, 32);
+                    if (n > 0) sink.Send(0, descs, n);
+                }
+                packets += n;
+                long now = sw.ElapsedTicks;
+                if (!measuring && now >= startTicks) { measuring = true; counted = packets; cpu0 = ThreadCpu(); startTicks = now; }
+                if (now >= endTicks) { cpu1 = ThreadCpu(); wall = (now - startTicks) / (double)Stopwatch.Frequency; break; }
+            }
+            counted = packets - counted;
+        }) { Name = "sb-ports-only" };
+        thread.Start();
+        thread.Join();
+        return (counted / wall / 1e6, counted / ((cpu1 - cpu0) / 1e9) / 1e6);
+    }
+
+    private static unsafe (double Wall, double Cpu) MeasureCInProcess(string native, string pcap, double seconds, double warmup)
+    {
+        var lib = System.Runtime.InteropServices.NativeLibrary.Load(Path.Combine(Path.GetDirectoryName(native)!, "libsbnative.so"));
+        var loop = (delegate* unmanaged[Cdecl]<ushort, ushort, int, int, double, double, double*, double>)
+            System.Runtime.InteropServices.NativeLibrary.GetExport(lib, "sbn_loop");
+        using var pool = new DpdkPool(DpdkSettings.DefaultMempoolSize, DpdkSettings.DefaultCacheSize);
+        using var src = new DpdkPort(new DpdkPortSpec("src", "$.ports.src") { Device = $"net_pcap_sb2,rx_pcap={pcap},infinite_rx=1" }, 0, 1, pool);
+        using var sink = new DpdkPort(new DpdkPortSpec("sink", "$.ports.sink") { Device = "net_null_sb2" }, 1, 1, pool);
+        double wall = 0, cpu = 0;
+        var thread = new Thread(() =>
+        {
+            Affinity.TryPin(0);
+            DpdkEal.EnterThread();
+            double c;
+            wall = loop(src.PortId, sink.PortId, 0, 1, seconds, warmup, &c);
+            cpu = c;
+            DpdkEal.LeaveThread();
+        }) { Name = "sb-c-loop" };
+        thread.Start();
+        thread.Join();
+        return (wall, cpu);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+    private static extern int clock_gettime(int clock, out Timespec ts);
+    private struct Timespec { public long Sec, Nsec; }
+    private static long ThreadCpu() { clock_gettime(3 /* CLOCK_THREAD_CPUTIME_ID */, out var t); return t.Sec * 1_000_000_000 + t.Nsec; }
+
+    // The worker thread's schedstat: its first field is the time it spent on a CPU, in ns.
+    private static string WorkerCpuFile()
+    {
+        foreach (var task in Directory.GetDirectories("/proc/self/task"))
+            if (File.ReadAllText(Path.Combine(task, "comm")).Trim() == "sb-core0") return Path.Combine(task, "schedstat");
+        throw new InvalidOperationException("worker thread sb-core0 not found");
+    }
+
+    private static long CpuNanoseconds(string schedstat) =>
+        long.Parse(File.ReadAllText(schedstat).Split(' ')[0], CultureInfo.InvariantCulture);
+
+    private static (double Wall, double Cpu) MeasureC(string native, string nf, int chain, string pcap, double seconds, double warmup)
+    {
+        var psi = new ProcessStartInfo(native) { RedirectStandardOutput = true };
+        foreach (var a in DpdkEal.EffectiveArguments(Eal)) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "--", "--pcap", pcap, "--nf", nf, "--chain", chain.ToString(CultureInfo.InvariantCulture),
+                     "--seconds", seconds.ToString(CultureInfo.InvariantCulture), "--warmup", warmup.ToString(CultureInfo.InvariantCulture) })
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        var last = (output.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "").Split(' ');
+        if (p.ExitCode != 0 || last.Length != 2 || !double.TryParse(last[0], CultureInfo.InvariantCulture, out double wall)
+            || !double.TryParse(last[1], CultureInfo.InvariantCulture, out double cpu))
+            throw new InvalidOperationException($"{native} failed (exit {p.ExitCode}): {output}");
+        return (wall, cpu);
+    }
+}
