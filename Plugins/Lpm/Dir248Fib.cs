@@ -7,14 +7,14 @@ namespace Switchboard.Plugins.Lpm;
 /// thesis' LPM router uses: <c>tbl24</c> has one 16-bit entry per /24; an entry is either a next hop
 /// (+1; 0 = no route) or, with the top bit set, the index of a 256-entry <c>tbl8</c> group that
 /// resolves the last octet for prefixes longer than /24. A lookup is one or two array reads.
-/// <para>Both tables are stored in 64K-entry chunks so a writer can copy only the chunks a route
+/// <para>Both tables are stored in 32K-entry chunks so a writer can copy only the chunks a route
 /// change touches (copy-on-write) and publish a new snapshot without copying 32 MB; chunks never
-/// written share one zero chunk. Readers index the chunk array first (2 KB, always cached).</para>
+/// written share one zero chunk. Readers index the chunk array first (4 KB, always cached).</para>
 /// </summary>
 public sealed class Dir248Fib
 {
-    /// <summary>Entries per chunk: a /8 of tbl24, or 256 tbl8 groups.</summary>
-    internal const int ChunkSize = 1 << 16;
+    /// <summary>Entries per chunk (a /9 of tbl24, or 128 tbl8 groups): 64 KB, below the large-object heap's threshold.</summary>
+    internal const int ChunkBits = 15, ChunkSize = 1 << ChunkBits, ChunkMask = ChunkSize - 1, GroupsPerChunkBits = ChunkBits - 8;
     internal const ushort Extended = 0x8000;
     /// <summary>Largest next hop an entry can hold (15 bits, less the "no route" value).</summary>
     public const int MaxNextHop = 0x7FFE;
@@ -34,7 +34,7 @@ public sealed class Dir248Fib
 
     internal static Dir248Fib Empty()
     {
-        var t24 = new ushort[256][];
+        var t24 = new ushort[(1 << 24) / ChunkSize][];
         var t8 = new ushort[MaxGroups * 256 / ChunkSize][];
         Array.Fill(t24, ZeroChunk);
         Array.Fill(t8, ZeroChunk);
@@ -45,11 +45,11 @@ public sealed class Dir248Fib
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Lookup(uint address)
     {
-        int e = Tbl24[address >> 24][(address >> 8) & 0xFFFF];
+        int e = Tbl24[address >> (ChunkBits + 8)][(address >> 8) & ChunkMask];
         if ((e & Extended) != 0)
         {
             int g = e & 0x7FFF;
-            e = Tbl8[g >> 8][((g & 0xFF) << 8) | (int)(address & 0xFF)];
+            e = Tbl8[g >> GroupsPerChunkBits][((g << 8) & ChunkMask) | (int)(address & 0xFF)];
         }
         return e - 1;
     }

@@ -134,41 +134,61 @@ public sealed class LpmTable
     /// </summary>
     private void Paint(uint prefix, int length, int value, int depth, int owned)
     {
-        bool Takes(byte d) => owned < 0 ? d <= length : d == owned;
+        // Add (owned < 0): take entries set by prefixes no longer than length; removal: those set by exactly owned.
+        int lo = owned < 0 ? 0 : owned, hi = owned < 0 ? length : owned;
         if (length <= 24)
         {
-            int first = (int)(prefix >> 8), count = 1 << (24 - length);
-            for (int i = first; i < first + count; i++)
+            int first = (int)(prefix >> 8), end = first + (1 << (24 - length));
+            for (int i = first; i < end;)
             {
-                int c = i >> 16, k = i & 0xFFFF;
-                int e = _tbl24[c][k];
-                if ((e & Dir248Fib.Extended) != 0)
+                // One chunk at a time: its arrays are read directly; writes go through Set24 (copy-on-write).
+                int c = i >> Dir248Fib.ChunkBits, chunkEnd = Math.Min(end, (c + 1) << Dir248Fib.ChunkBits);
+                var t = OwnChunk24(c);
+                var d = _depth24[c]!;
+                for (; i < chunkEnd; i++)
                 {
-                    int g = e & 0x7FFF;
-                    for (int j = 0; j < 256; j++)
-                        if (Takes(Depth8(g, j))) Set8(g, j, value, depth);
-                    if (owned >= 0) TryFold(i, g);
+                    int k = i & Dir248Fib.ChunkMask;
+                    int e = t[k];
+                    if ((e & Dir248Fib.Extended) != 0)
+                    {
+                        int g = e & 0x7FFF;
+                        for (int j = 0; j < 256; j++)
+                        {
+                            int d8 = Depth8(g, j);
+                            if (d8 >= lo && d8 <= hi) Set8(g, j, value, depth);
+                        }
+                        if (owned >= 0) TryFold(i, g);
+                        continue;
+                    }
+                    int d24 = d[k];
+                    if (d24 >= lo && d24 <= hi)
+                    {
+                        t[k] = (ushort)value;
+                        d[k] = (byte)depth;
+                    }
                 }
-                else if (Takes(Depth24(i)) && (e != value || Depth24(i) != depth)) Set24(i, value, depth);
             }
         }
         else
         {
             int i = (int)(prefix >> 8);
-            int g = owned < 0 ? EnsureGroup(i) : _tbl24[i >> 16][i & 0xFFFF] & 0x7FFF;
+            int g = owned < 0 ? EnsureGroup(i) : _tbl24[i >> Dir248Fib.ChunkBits][i & Dir248Fib.ChunkMask] & 0x7FFF;
             int first = (int)(prefix & 0xFF), count = 1 << (32 - length);
             for (int j = first; j < first + count; j++)
-                if (Takes(Depth8(g, j))) Set8(g, j, value, depth);
+            {
+                int d8 = Depth8(g, j);
+                if (d8 >= lo && d8 <= hi) Set8(g, j, value, depth);
+            }
             if (owned >= 0) TryFold(i, g);
         }
     }
 
-    private bool IsExtended(uint slot) => (_tbl24[slot >> 16][slot & 0xFFFF] & Dir248Fib.Extended) != 0;
+    private bool IsExtended(uint slot) => (_tbl24[slot >> Dir248Fib.ChunkBits][slot & Dir248Fib.ChunkMask] & Dir248Fib.Extended) != 0;
 
     /// <summary>The tbl8 group of tbl24 slot <paramref name="i"/>, created (filled with the slot's entry) if needed.</summary>
     private int EnsureGroup(int i)
     {
-        int e = _tbl24[i >> 16][i & 0xFFFF];
+        int e = _tbl24[i >> Dir248Fib.ChunkBits][i & Dir248Fib.ChunkMask];
         if ((e & Dir248Fib.Extended) != 0) return e & 0x7FFF;
         int g = _freeGroups.Count > 0 ? _freeGroups.Pop() : _nextGroup++;
         byte d = Depth24(i);
@@ -183,25 +203,32 @@ public sealed class LpmTable
         for (int j = 0; j < 256; j++)
             if (Depth8(g, j) > 24) return;
         // All entries then come from the one route covering the whole /24 (or none): identical.
-        int c = g >> 8, off = (g & 0xFF) << 8;
+        int c = g >> Dir248Fib.GroupsPerChunkBits, off = (g << 8) & Dir248Fib.ChunkMask;
         Set24(i, _tbl8[c][off], Depth8(g, 0));
         _freeGroups.Push(g);
     }
 
-    private byte Depth24(int i) => _depth24[i >> 16] is { } d ? d[i & 0xFFFF] : (byte)0;
-    private byte Depth8(int g, int j) => _depth8[g >> 8] is { } d ? d[((g & 0xFF) << 8) | j] : (byte)0;
+    private byte Depth24(int i) => _depth24[i >> Dir248Fib.ChunkBits] is { } d ? d[i & Dir248Fib.ChunkMask] : (byte)0;
+    private byte Depth8(int g, int j) => _depth8[g >> Dir248Fib.GroupsPerChunkBits] is { } d ? d[((g << 8) & Dir248Fib.ChunkMask) | j] : (byte)0;
 
     private void Set24(int i, int value, int depth)
     {
-        int c = i >> 16;
+        int c = i >> Dir248Fib.ChunkBits;
+        OwnChunk24(c)[i & Dir248Fib.ChunkMask] = (ushort)value;
+        _depth24[c]![i & Dir248Fib.ChunkMask] = (byte)depth;
+    }
+
+    /// <summary>tbl24 chunk <paramref name="c"/>, copied first if a snapshot shares it; its depth chunk exists after.</summary>
+    private ushort[] OwnChunk24(int c)
+    {
         if (!_tbl24Owned[c]) { _tbl24[c] = (ushort[])_tbl24[c].Clone(); _tbl24Owned[c] = true; }
-        _tbl24[c][i & 0xFFFF] = (ushort)value;
-        (_depth24[c] ??= new byte[Dir248Fib.ChunkSize])[i & 0xFFFF] = (byte)depth;
+        _depth24[c] ??= new byte[Dir248Fib.ChunkSize];
+        return _tbl24[c];
     }
 
     private void Set8(int g, int j, int value, int depth)
     {
-        int c = g >> 8, k = ((g & 0xFF) << 8) | j;
+        int c = g >> Dir248Fib.GroupsPerChunkBits, k = ((g << 8) & Dir248Fib.ChunkMask) | j;
         if (!_tbl8Owned[c]) { _tbl8[c] = (ushort[])_tbl8[c].Clone(); _tbl8Owned[c] = true; }
         _tbl8[c][k] = (ushort)value;
         (_depth8[c] ??= new byte[Dir248Fib.ChunkSize])[k] = (byte)depth;
