@@ -202,7 +202,10 @@ public static class RuleParser
     {
         if (ranges is null) return 0;
         int fams = 0;
-        foreach (var r in ranges) fams |= r.Low >= V4MappedLow && r.High <= V4MappedHigh ? 1 : 2;
+        foreach (var r in ranges)
+            fams |= r.Low >= V4MappedLow && r.High <= V4MappedHigh ? 1              // inside ::ffff:0:0/96
+                : r.High < V4MappedLow || r.Low > V4MappedHigh ? 2                   // outside it
+                : 3;                                                                  // spans both ('any')
         return fams;
     }
 
