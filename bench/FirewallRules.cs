@@ -58,7 +58,8 @@ internal static class FirewallRules
         string proto = r.Next(10) switch { < 7 => "tcp", < 9 => "udp", _ => "" };
         if (proto.Length > 0) parts.Add(proto);
         if (r.Next(10) < 6) parts.Add($"from {Prefix(r, 0x0A000000, 8, 32)}");
-        string to = r.Next(10) < 8 ? (r.Next(2) == 0 ? Prefix(r, 0xAC100000, 12, 32) : Prefix(r, 0xC0A80000, 16, 32)) : "any";
+        // Every rule names its destination (as ACLs in ClassBench's seeds nearly always do), so no rule catches everything.
+        string to = r.Next(2) == 0 ? Prefix(r, 0xAC100000, 16, 32) : Prefix(r, 0xC0A80000, 16, 32);
         if (proto.Length > 0 && r.Next(10) < 8)
         {
             string ports = r.Next(10) switch
@@ -71,7 +72,7 @@ internal static class FirewallRules
             parts.Add($"to {to} port {ports}");
             if (r.Next(10) == 0) parts.Add("sport 1024-65535");
         }
-        else if (to != "any") parts.Add($"to {to}");
+        else parts.Add($"to {to}");
         if (r.Next(5) == 0) parts.Add("state new");
         return string.Join(" ", parts);
     }
@@ -102,7 +103,7 @@ internal static class FirewallRules
         return new PacketFields
         {
             Source = Pick(RuleField.Source, v4 | 0x0A000000, v4 | 0x0AFFFFFF),
-            Destination = Pick(RuleField.Destination, v4 | 0xAC100000, v4 | 0xAC1FFFFF),
+            Destination = r.Next(2) == 0 ? Pick(RuleField.Destination, v4 | 0xAC100000, v4 | 0xAC1FFFFF) : Pick(RuleField.Destination, v4 | 0xC0A80000, v4 | 0xC0A8FFFF),
             Protocol = proto,
             SourcePort = (int)Pick(RuleField.SourcePort, 1024, 65535),
             DestinationPort = (int)Pick(RuleField.DestinationPort, 1, 1024),

@@ -268,6 +268,32 @@ public class FirewallNfTests
         Assert.That(fw.H.InUseDelta, Is.Zero);
     }
 
+    [Test]
+    public void RepliesArrivingOnAnotherCoreMeetTheirConnection()
+    {
+        // Two cores; frames enter on whichever core (as with asymmetric RSS) and the firewall's symmetric
+        // shuffle brings both directions of each connection to the one core that tracks it.
+        var shared = new Switchboard.Sdk.Runtime.SharedRegistry();
+        var cfg = new NfConfig(JsonDocument.Parse("""{"rules": ["accept state established", "accept tcp from 192.168.1.0/24"]}""").RootElement.Clone(), "$.nfs.fw.config");
+        var harnesses = new[] { new GraphHarness(0, 2, shared), new GraphHarness(1, 2, shared) };
+        var nfs = new[] { new FirewallNf(), new FirewallNf() };
+        var outs = new Capture[2];
+        for (int c = 0; c < 2; c++) outs[c] = harnesses[c].Capture(nfs[c].Build(harnesses[c].Input, harnesses[c].NfContext("fw", cfg)));
+        void Settle() { for (int k = 0; k < 3; k++) foreach (var h in harnesses) h.Poll(); }
+
+        for (ushort port = 40000; port < 40016; port++)
+        {
+            harnesses[port % 2].Push(Tcp(Client, Server, port, 80, TcpH.Syn));
+            Settle();
+            harnesses[(port + 1) % 2].Push(Tcp(Server, Client, 80, port, TcpH.Syn | TcpH.Ack));
+            Settle();
+        }
+        Assert.That(outs[0].Packets.Count + outs[1].Packets.Count, Is.EqualTo(32), "every SYN and every SYN-ACK passed");
+        Assert.That(nfs[0].Engine.Table.Count + nfs[1].Engine.Table.Count, Is.EqualTo(16), "each connection tracked once");
+        Assert.That(nfs[0].Engine.Table.Count, Is.InRange(1, 15), "connections spread over both cores");
+        foreach (var h in harnesses) Assert.That(h.InUseDelta, Is.Zero);
+    }
+
     [TestCase("""{"rules": ["accept state established", "drop udp to any port 53", "accept tcp to any port http"]}""",
         "$.nfs.fw.config.rules[2]", "word 6 'http'")]
     [TestCase("""{"rules": ["accept"], "default": "reject"}""", "$.nfs.fw.config.default", "expected accept or drop")]
