@@ -5,6 +5,7 @@ using Switchboard.Host.Config;
 using Switchboard.Host.Runtime;
 
 // ./switchboard bench [--seconds S] [--repeats R] [--only NAME]
+// ./switchboard bench --micro [S] | --firewall-rules [S]   (operator costs; firewall classification vs rule count)
 // One core, generator port (1000 flows, 64-byte frames, as fast as possible) -> NFs -> null port.
 // Each case runs R times, interleaved with the others, and the median is reported.
 double seconds = 2;
