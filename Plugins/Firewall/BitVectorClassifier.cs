@@ -108,19 +108,43 @@ public sealed class BitVectorClassifier : IRuleClassifier
         return new FieldTable(starts, vectors, summaries);
     }
 
-    /// <summary>A 128-bit field: the interval is found by binary search over the starts.</summary>
-    private sealed class AddressField(FieldTable t)
+    /// <summary>A 128-bit field: the interval is found by binary search over the starts. For IPv4
+    /// (::ffff:a.b.c.d) a table indexed by a.b narrows the search to the intervals inside that /16.</summary>
+    private sealed class AddressField
     {
-        private readonly ulong[] _high = t.Starts.Select(x => (ulong)(x >> 64)).ToArray();
-        private readonly ulong[] _low = t.Starts.Select(x => (ulong)x).ToArray();
-        public readonly ulong[] Vectors = t.Vectors, Summaries = t.Summaries;
-        public long Bytes => (_high.Length * 2L + Vectors.Length + Summaries.Length) * 8;
+        private const ulong V4Mapped = 0xFFFF_0000_0000UL;
+        private readonly ulong[] _high, _low;
+        private readonly int[] _v4First; // for each /16 a.b (and one past the last): interval holding a.b.0.0
+        public readonly ulong[] Vectors, Summaries;
+        public long Bytes => (_high.Length * 2L + Vectors.Length + Summaries.Length) * 8 + _v4First.Length * 4L;
+
+        public AddressField(FieldTable t)
+        {
+            _high = t.Starts.Select(x => (ulong)(x >> 64)).ToArray();
+            _low = t.Starts.Select(x => (ulong)x).ToArray();
+            Vectors = t.Vectors;
+            Summaries = t.Summaries;
+            _v4First = new int[65537];
+            for (int b = 0; b <= 65536; b++)
+                _v4First[b] = b < 65536 ? Search(0, V4Mapped | (ulong)b << 16, 0, _high.Length - 1)
+                                        : Search(0, V4Mapped + 0x1_0000_0000UL, 0, _high.Length - 1);
+        }
 
         /// <summary>Index of the last start &lt;= v (starts[0] is 0, so there always is one).</summary>
         public int Find(UInt128 v)
         {
             ulong hi = (ulong)(v >> 64), lo = (ulong)v;
-            int l = 0, r = _high.Length - 1;
+            if (hi == 0 && (lo >> 32) == 0xFFFF)
+            {
+                int b = (int)(lo >> 16) & 0xFFFF;
+                return Search(hi, lo, _v4First[b], _v4First[b + 1]);
+            }
+            return Search(hi, lo, 0, _high.Length - 1);
+        }
+
+        /// <summary>Binary search for the last start &lt;= (hi, lo) within [l, r], given starts[l] &lt;= it.</summary>
+        private int Search(ulong hi, ulong lo, int l, int r)
+        {
             while (l < r)
             {
                 int m = (l + r + 1) >> 1;
