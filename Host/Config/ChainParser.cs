@@ -43,6 +43,7 @@ internal static class ChainParser
             }
 
             var through = new List<string>();
+            var inThisChain = new Dictionary<string, string>();
             foreach (var (nf, nfPath) in chain.Strings("through") ?? [])
             {
                 through.Add(nf);
@@ -51,12 +52,14 @@ internal static class ChainParser
                     var hint = ports.Declared.ContainsKey(nf) ? $"'{nf}' is a port, not an NF" : $"unknown NF '{nf}'{NearestName.Hint(nf, nfNames)}";
                     diag.Error(nfPath, $"{hint}; defined NFs: {nfList}");
                 }
-                else if (!nfUse.TryAdd(nf, (name, nfPath)))
+                else if (inThisChain.TryGetValue(nf, out var earlier))
+                    diag.Error(nfPath, $"NF '{nf}' appears twice in this chain (also at {earlier}); define a second instance instead");
+                else
                 {
-                    var (otherChain, otherPath) = nfUse[nf];
-                    diag.Error(nfPath, otherChain == name
-                        ? $"NF '{nf}' appears twice in this chain (also at {otherPath}); define a second instance instead"
-                        : $"NF '{nf}' is already used by chain '{otherChain}' ({otherPath}); an NF instance runs in one chain only");
+                    // One instance may sit in several chains (both directions through a NAT): each chain
+                    // runs its own replica, and the replicas share the instance's state (NfContext.Shared).
+                    inThisChain[nf] = nfPath;
+                    nfUse.TryAdd(nf, (name, nfPath));
                 }
             }
 

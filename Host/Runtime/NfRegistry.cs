@@ -16,6 +16,8 @@ internal sealed class NfRegistry
         var r = new NfRegistry();
         r.AddAssembly(typeof(Switchboard.Plugins.Ttl.TtlNf).Assembly);
         r.AddAssembly(typeof(Switchboard.Plugins.Monitor.MonitorNf).Assembly);
+        r.AddAssembly(typeof(Switchboard.Plugins.Nat.NatNf).Assembly);
+        r.AddAssembly(typeof(Switchboard.Plugins.Maglev.MaglevNf).Assembly);
         return r;
     }
 

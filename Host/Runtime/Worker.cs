@@ -55,6 +55,7 @@ internal sealed class Worker
         var others = Core.Schedulables;
         try
         {
+            int idleStreak = 0;
             while (!_stopReceiving)
             {
                 long now = CoreContext.Now;
@@ -63,7 +64,13 @@ internal sealed class Worker
                 for (int i = 0; i < others.Count; i++) moved += others[i].Poll(now);
                 Core.FlushDrops();
                 Rounds++;
-                if (moved == 0) { IdleRounds++; Thread.SpinWait(16); }
+                if (moved != 0) { idleStreak = 0; continue; }
+                IdleRounds++;
+                // Poll mode while traffic flows; after a long idle streak, give the CPU to others
+                // (a 2-core box also runs the control plane) at the cost of some wake-up latency.
+                if (++idleStreak < 1024) Thread.SpinWait(16);
+                else if (idleStreak < 65536) Thread.Yield();
+                else Thread.Sleep(1);
             }
         }
         catch (Exception ex)
