@@ -3,9 +3,9 @@ namespace Switchboard.Plugins.Tests;
 /// <summary>Each stateful plugin ships its VMN model next to its assembly (copied to the output directory).</summary>
 public class ModelFilesTests
 {
-    [TestCase("firewall.vmn", "class Firewall (acls: List[Rule]")]
+    [TestCase("firewall.vmn", "class StatefulFirewall (acls: List[FwRule]")]
     [TestCase("firewall.vmn", "val established: Set[Flow]")]
-    [TestCase("lpm.vmn", "class Router (routes: List[Route]")]
+    [TestCase("lpm.vmn", "class LpmRouter (routes: List[LpmRoute]")]
     public void ModelShipsWithThePlugin(string file, string expected)
     {
         string path = Path.Combine(TestContext.CurrentContext.TestDirectory, file);
