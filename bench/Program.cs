@@ -5,6 +5,7 @@ using Switchboard.Host.Config;
 using Switchboard.Host.Runtime;
 
 // ./switchboard bench [--seconds S] [--repeats R] [--only NAME]
+// ./switchboard bench --micro [S] | --firewall-rules [S]   (operator costs; firewall classification vs rule count)
 // One core, generator port (1000 flows, 64-byte frames, as fast as possible) -> NFs -> null port.
 // Each case runs R times, interleaved with the others, and the median is reported.
 // ./switchboard bench native [...]: C# NFs against their C twins on a DPDK path (bench/NativeBench.cs).
@@ -21,6 +22,7 @@ for (int i = 0; i < args.Length; i++)
         case "--repeats": repeats = int.Parse(args[++i]); break;
         case "--only": only = args[++i]; break;
         case "--micro": Switchboard.Bench.Micro.Run(args.Length > i + 1 ? double.Parse(args[++i]) : 1); return 0;
+        case "--firewall-rules": Switchboard.Bench.FirewallRules.Run(args.Length > i + 1 ? double.Parse(args[++i]) : 0.5); return 0;
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 64;
     }
 }

@@ -69,6 +69,22 @@ public sealed class NfConfig
         return list;
     }
 
+    /// <summary>An array of objects (e.g. a route list), each with its JSON path (<c>key[i]</c>); empty when absent.</summary>
+    public IReadOnlyList<NfConfig> GetObjects(string key)
+    {
+        if (!TryGet(key, out var v)) return [];
+        if (v.ValueKind != JsonValueKind.Array) throw Bad(key, "expected an array of objects");
+        var list = new List<NfConfig>();
+        int i = 0;
+        foreach (var e in v.EnumerateArray())
+        {
+            if (e.ValueKind != JsonValueKind.Object) throw new ConfigException($"{_path}.{key}[{i}]", "expected an object");
+            list.Add(new NfConfig(e, $"{_path}.{key}[{i}]"));
+            i++;
+        }
+        return list;
+    }
+
     /// <summary>A nested object.</summary>
     public NfConfig Section(string key) =>
         TryGet(key, out var v) ? v.ValueKind == JsonValueKind.Object ? new NfConfig(v, $"{_path}.{key}") : throw Bad(key, "expected an object")
