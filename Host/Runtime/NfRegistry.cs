@@ -18,6 +18,8 @@ internal sealed class NfRegistry
         r.AddAssembly(typeof(Switchboard.Plugins.Monitor.MonitorNf).Assembly);
         r.AddAssembly(typeof(Switchboard.Plugins.Nat.NatNf).Assembly);
         r.AddAssembly(typeof(Switchboard.Plugins.Maglev.MaglevNf).Assembly);
+        r.AddAssembly(typeof(Switchboard.Plugins.Firewall.FirewallNf).Assembly);
+        r.AddAssembly(typeof(Switchboard.Plugins.Lpm.LpmNf).Assembly);
         return r;
     }
 
