@@ -14,6 +14,8 @@ internal sealed class VerificationContext(PEReader pe, MetadataReader md, Verifi
     public string AssemblyName { get; } = assemblyName;
     public List<Violation> Violations { get; } = [];
     public TypeResolver Types { get; } = new(md, policy);
+    private FlowTypeSystem? _flowTypes;
+    public FlowTypeSystem FlowTypes => _flowTypes ??= new FlowTypeSystem(this);
 
     /// <summary>References that broke a rule, reported at each IL use (or once for the assembly if never used).</summary>
     public Dictionary<EntityHandle, (string Rule, string Message)> BadReferences { get; } = [];

@@ -34,7 +34,7 @@ public class HostileCSharpTests
         yield return new("Unsafe.As type confusion", Rules.UnsafeApi, Plugin("static void Evil() { var l = Unsafe.As<List<int>>(\"x\"); l.Add(1); }", cs));
         yield return new("Unsafe.Add past the end", Rules.UnsafeApi, Plugin("static void Evil() { var a = new int[1]; Unsafe.Add(ref a[0], 100) = 1; }", cs));
         yield return new("MemoryMarshal.CreateSpan", Rules.UnsafeApi, Plugin("static void Evil() { int x = 0; var s = MemoryMarshal.CreateSpan(ref x, 100); s[50] = 1; }", ip));
-        yield return new("MemoryMarshal.Cast", Rules.UnsafeApi, Plugin("static void Evil() { var s = MemoryMarshal.Cast<byte, long>(new byte[8]); s[0] = 1; }", ip));
+        yield return new("MemoryMarshal.Cast", Rules.UnsafeApi, Plugin("static void Evil() { var s = MemoryMarshal.Cast<byte, long>(new byte[8].AsSpan()); s[0] = 1; }", ip));
         yield return new("Marshal.ReadInt32", Rules.UnsafeApi, Plugin("static void Evil() { Marshal.ReadInt32((IntPtr)0x1000); }", ip));
         yield return new("NativeMemory.Alloc", Rules.UnsafeApi, Plugin("static unsafe void Evil() { NativeMemory.Free(NativeMemory.Alloc(16)); }", ip), Unsafe: true);
         yield return new("UnsafeAccessor reads Sdk internals", Rules.UnsafeAccessor, Plugin(
@@ -49,16 +49,17 @@ public class HostileCSharpTests
                 public sealed class IgnoresAccessChecksToAttribute(string name) : Attribute { public string Name { get; } = name; }
             }
             """);
-        yield return new("raw pointer", Rules.Pointer, Plugin("static unsafe void Evil() { int x = 0; int* p = &x; p[10] = 1; }"), Unsafe: true);
+        yield return new("raw pointer parameter", Rules.Pointer, Plugin("static unsafe void Evil() { int x = 0; Poke(&x); } static unsafe void Poke(int* p) => p[10] = 1;"), Unsafe: true);
+        yield return new("raw pointer on the stack only", Rules.Pointer, Plugin("static unsafe void Evil() { int x = 0; int* p = &x; p[10] = 1; }"), Unsafe: true);
         yield return new("compiled with unsafe", Rules.UnverifiableCode, Plugin("static unsafe void Evil() { int x = 0; int* p = &x; *p = 1; }"), Unsafe: true);
-        yield return new("function pointer", Rules.FunctionPointer, Plugin("static void Target() { } static unsafe void Evil() { delegate*<void> f = &Target; f(); }"), Unsafe: true);
+        yield return new("function pointer", Rules.FunctionPointer, Plugin("static void Target() { } static unsafe void Evil() => Call(&Target); static unsafe void Call(delegate*<void> f) => f();"), Unsafe: true);
         yield return new("__makeref", Rules.ForbiddenOpcode, Plugin("static void Evil() { int x = 1; var r = __makeref(x); __refvalue(r, int) = 2; }"));
         yield return new("fixed statement pins", Rules.PinnedLocal, Plugin("static unsafe void Evil() { var a = new byte[4]; fixed (byte* p = a) { p[8] = 1; } }"), Unsafe: true);
         yield return new("ref field", Rules.RefField, Plugin("ref struct Holder { public ref int X; } static void Evil() { }"));
         yield return new("explicit layout overlap", Rules.ExplicitLayout, Plugin(
             "[StructLayout(LayoutKind.Explicit)] struct Overlap { [FieldOffset(0)] public object O; [FieldOffset(0)] public long L; } static void Evil() { }", ip));
         yield return new("fixed buffer", Rules.FixedBuffer, Plugin("unsafe struct Buf { public fixed byte B[16]; } static void Evil() { }"), Unsafe: true);
-        yield return new("SkipLocalsInit", Rules.SkipLocalsInit, Plugin("[SkipLocalsInit] static int Evil() { int[] a = new int[1]; int x; x = a.Length; return x; }", cs));
+        yield return new("SkipLocalsInit", Rules.SkipLocalsInit, Plugin("[SkipLocalsInit] static int Evil() { int[] a = new int[1]; int x; x = a.Length; return x; }", cs), Unsafe: true);
         yield return new("reflection invoke", Rules.Reflection, Plugin("static void Evil() { typeof(NfContext).GetMethod(\"Log\")!.Invoke(null, null); }"));
         yield return new("Activator", Rules.Reflection, Plugin("static void Evil() { Activator.CreateInstance(typeof(List<int>)); }"));
         yield return new("GetType", Rules.Reflection, Plugin("static void Evil() { Console2(new object().GetType()); } static void Console2(object o) { }"));
@@ -80,7 +81,7 @@ public class HostileCSharpTests
         yield return new("Environment.Exit", Rules.ProcessExit, Plugin("static void Evil() { Environment.Exit(1); }"));
         yield return new("Environment.FailFast", Rules.ProcessExit, Plugin("static void Evil() { Environment.FailFast(\"bye\"); }"));
         yield return new("environment variables", Rules.ProcessExit, Plugin("static void Evil() { Environment.GetEnvironmentVariable(\"HOME\"); }"));
-        yield return new("Span over a ref", Rules.SpanFromRef, Plugin("static Span<int> Evil() { int x = 0; return new Span<int>(ref x); }"));
+        yield return new("Span over a ref", Rules.SpanFromRef, Plugin("static int Evil() { int x = 0; var s = new Span<int>(ref x); return s[0]; }"));
         yield return new("ReadOnlySpan over an in", Rules.SpanFromRef, Plugin("static int Evil() { int x = 0; return new ReadOnlySpan<int>(in x)[0]; }"));
         yield return new("Vector128.LoadUnsafe", Rules.UnsafeApi, Plugin(
             "static void Evil() { byte b = 0; System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b); }"));

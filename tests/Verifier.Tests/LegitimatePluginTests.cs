@@ -27,7 +27,7 @@ public class LegitimatePluginTests
             public sealed class MarkNf : INetworkFunction
             {
                 public Pipe Build(Pipe input, NfContext context) =>
-                    input.Parse<Ethernet>().Parse<Ipv4>().Transform<Clamp<Ttl64>>().Filter<Keep>();
+                    input.Parse<Ethernet>().Parse<Ipv4>().Transform<Clamp<Ttl64>>().Filter<KeepLong>();
                 public interface ILimit { byte Max { get; } }
                 public struct Ttl64 : ILimit { public byte Max => 64; }
                 private struct Clamp<TLimit> : ITransform where TLimit : struct, ILimit
@@ -38,7 +38,7 @@ public class LegitimatePluginTests
                         ip.Ttl = Math.Min(ip.Ttl, default(TLimit).Max);
                     }
                 }
-                private struct Keep : IFilter { public bool Keep(Packet p) => Pick(p.Length, 60) >= 60; }
+                private struct KeepLong : IFilter { public bool Keep(Packet p) => Pick(p.Length, 60) >= 60; }
                 private static T Pick<T>(T a, T b) where T : IComparable<T> => a.CompareTo(b) >= 0 ? a : b;
             }
             """);
