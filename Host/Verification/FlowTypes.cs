@@ -171,8 +171,7 @@ internal sealed class FlowTypeSystem(VerificationContext cx)
         return result;
     }
 
-    /// <summary>Whether a reference of type <paramref name="s"/> may be used where <paramref name="t"/> is expected.
-    /// Types whose definitions cannot be found are given the benefit of the doubt (they cannot load anyway).</summary>
+    /// <summary>Whether a reference of type <paramref name="s"/> may be used where <paramref name="t"/> is expected.</summary>
     public bool RefAssignable(FType s, FType t, int depth = 0)
     {
         if (t.Id == "System.Object" || s.Id == t.Id) return true;
@@ -190,7 +189,7 @@ internal sealed class FlowTypeSystem(VerificationContext cx)
             return false;
         }
         var supers = Supertypes(s);
-        if (supers == null) return true;
+        if (supers == null) return false; // a type whose definition cannot be found would not load either
         foreach (var u in supers)
         {
             if (u.Id == t.Id) return true;
@@ -267,7 +266,9 @@ internal sealed class FlowTypeSystem(VerificationContext cx)
     private Type? RuntimeDefinition(FType t)
     {
         if (t.Head.Kind == HandleKind.TypeReference) return cx.Types.Runtime(t.Head);
-        return _runtimeById.GetValueOrDefault(t.Open);
+        if (_runtimeById.TryGetValue(t.Open, out var known)) return known;
+        // Signature primitives (string, object) carry no token: they are CoreLib's, which is always loaded.
+        return FlowTypeProvider.PrimitiveKind(t.Open) != null ? typeof(object).Assembly.GetType(t.Open) : null;
     }
 
     /// <summary>A runtime (framework or Sdk) type as an FType, its generic parameters replaced by <paramref name="args"/>.</summary>

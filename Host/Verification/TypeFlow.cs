@@ -78,8 +78,9 @@ internal sealed class TypeFlow
                 ExceptionRegionKind.Filter => [SV.Ref(FType.Object)],
                 _ => [],
             };
-            Arrive(h, seed, work, r.HandlerOffset);
-            if (r.Kind == ExceptionRegionKind.Filter) Arrive(_indexOf[r.FilterOffset], [SV.Ref(FType.Object)], work, r.FilterOffset);
+            // The exception object is not counted against max stack: compilers (and the runtime) do not.
+            Arrive(h, seed, work, r.HandlerOffset, seeded: true);
+            if (r.Kind == ExceptionRegionKind.Filter) Arrive(_indexOf[r.FilterOffset], [SV.Ref(FType.Object)], work, r.FilterOffset, seeded: true);
         }
         while (work.Count > 0 && !_failed)
         {
@@ -90,13 +91,13 @@ internal sealed class TypeFlow
     }
 
     // Merge a stack into an instruction's entry state; queue it when the state changed.
-    private void Arrive(int index, IReadOnlyList<SV> stack, Stack<int> work, int from)
+    private void Arrive(int index, IReadOnlyList<SV> stack, Stack<int> work, int from, bool seeded = false)
     {
         if (_failed) return;
         var existing = _entry[index];
         if (existing == null)
         {
-            if (stack.Count > _body.MaxStack) { Fail(Rules.StackOverflow, $"the stack holds {stack.Count} values, more than the declared maximum of {_body.MaxStack}", from); return; }
+            if (!seeded && stack.Count > _body.MaxStack) { Fail(Rules.StackOverflow, $"the stack holds {stack.Count} values, more than the declared maximum of {_body.MaxStack}", from); return; }
             if (stack.Count > 0 && IsTryStart(_code[index].Offset))
             {
                 Fail(Rules.ExceptionRegion, $"a try block at IL_{_code[index].Offset:x4} must be entered with an empty stack", from);
@@ -634,6 +635,9 @@ internal sealed class TypeFlow
                 return;
             case FKind.Value when obj.T?.Id == decl.Id:
                 return;
+            case FKind.I4 or FKind.I8 or FKind.NI when decl.Kind == FKind.Ref:
+                Fail(Rules.StackType, $"{what} should be {decl.Id} but is an integer: a reference forged from a number", off);
+                return;
             case FKind.I4 or FKind.I8 or FKind.NI:
                 Fail(Rules.Pointer, $"{what} is an integer used as an address (unmanaged pointer access)", off);
                 return;
@@ -769,6 +773,8 @@ internal sealed class TypeFlow
         {
             var v = pop();
             anyLocalByRef |= v.Kind == FKind.ByRef && v.Local;
+            // ReadOnlySpan<byte>(void*, int) over the image's constant data: the opcode rules allow only that exact shape.
+            if (p == 0 && name == ".ctor" && decl.Open == "System.ReadOnlySpan`1" && sig.ParameterTypes[p].Id == "System.Void*" && v.Kind == FKind.ByRef && !v.Local) continue;
             Expect(v, sig.ParameterTypes[p], $"argument {p + 1} of {callee}", off);
             if (_failed) return;
         }

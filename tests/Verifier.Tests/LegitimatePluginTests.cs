@@ -135,3 +135,63 @@ public class LegitimatePluginTests
     [TestCaseSource(nameof(Cases))]
     public void Accepted(Case c) => Verdicts.AssertAccepted(PluginCompiler.Compile(c.Source, "Vendor." + c.Name.Split(' ')[0]));
 }
+
+/// <summary>Everyday C# shapes that the type-flow check must accept (each one a past false-rejection risk).</summary>
+public class LegitimateShapesTests
+{
+    private const string KitchenSink = """
+        using System;
+        using System.Collections.Generic;
+        using System.Linq;
+        using Switchboard.Sdk;
+        namespace Vendor;
+        public enum Verdict : byte { Pass, Drop, Mark }
+        public interface IShape { int Area { get; } }
+        public sealed class Sq(int side) : IShape { public int Area => side * side; }
+        public sealed class Rect(int w, int h) : IShape { public int Area => w * h; }
+        public struct Counter { public long N; public void Bump(in int by) { N += by; } }
+        public abstract class Base { public virtual string Name => "base"; public override string ToString() => Name; }
+        public sealed class Leaf : Base { public override string Name => "leaf:" + base.Name; }
+        [NetworkFunction("sink")]
+        public sealed class SinkNf : INetworkFunction, IDisposable
+        {
+            private readonly Dictionary<string, int> _counts = new();
+            private readonly Counter[] _perCore = new Counter[4];
+            private Verdict _last;
+            public Pipe Build(Pipe input, NfContext context)
+            {
+                IEnumerable<object> objs = new List<string> { "a", "b" };
+                IShape s = context.CoreId > 0 ? new Sq(2) : new Rect(1, 3);
+                int total = s.Area + objs.Count();
+                foreach (var kv in _counts) total += kv.Value;
+                ref var c = ref _perCore[context.CoreId & 3];
+                c.Bump(total);
+                _last = Classify(context.InstanceName);
+                int? maybe = total > 3 ? total : null;
+                object o = maybe ?? 0;
+                if (o is int i && i > 1) total += i;
+                try { total = checked(total * 2); }
+                catch (OverflowException e) when (e.Message.Length > 0) { total = 0; }
+                finally { _counts["x"] = total; }
+                using (this) { }
+                Span<int> buf = new int[8];
+                buf.Fill(total);
+                var sorted = buf.ToArray().OrderBy(x => -x).Select((x, k) => (x, k)).ToDictionary(t => t.k, t => t.x);
+                _counts["sorted"] = sorted.Count;
+                Base b = new Leaf();
+                context.Log(b.ToString() + _last + string.Join(",", Enum.GetValues<Verdict>()));
+                return input.Filter(p => _last != Verdict.Drop && p.Length > 0);
+            }
+            private static Verdict Classify(string name) => name switch
+            {
+                "alpha" => Verdict.Pass, "beta" => Verdict.Drop, "gamma" => Verdict.Mark,
+                "delta" => Verdict.Pass, "epsilon" => Verdict.Drop, "zeta" => Verdict.Mark, "eta" => Verdict.Pass,
+                _ => name.Length switch { > 10 => Verdict.Drop, _ => Verdict.Pass },
+            };
+            public void Dispose() { _counts.Clear(); }
+        }
+        """;
+
+    [Test]
+    public void Everyday_csharp_is_accepted() => Verdicts.AssertAccepted(PluginCompiler.Compile(KitchenSink, "Vendor.Sink"));
+}
