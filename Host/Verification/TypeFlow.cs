@@ -786,8 +786,9 @@ internal sealed class TypeFlow
         }
         if (sig.Header.IsInstance)
         {
+            // A struct's `this` is scoped (C# ref safety): a ref the callee returns cannot point into it, because the
+            // callee is either verified by the same rule (plugin code) or a framework/Sdk API that obeys it.
             var self = pop();
-            anyLocalByRef |= self.Kind == FKind.ByRef && self.Local;
             if (constrained is { } c)
             {
                 var ct = _ts.FromToken(c, GenericContext.None);

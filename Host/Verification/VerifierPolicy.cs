@@ -24,7 +24,8 @@ public sealed class VerifierPolicy
     private readonly HashSet<string> _typesWithAllowedMembers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Deny> _denies = new(StringComparer.Ordinal);
 
-    internal readonly record struct Deny(string Rule, string Message);
+    /// <summary>An explicit deny line: the rule id and the message the vendor sees.</summary>
+    public readonly record struct Deny(string Rule, string Message);
 
     /// <summary>The Sdk's simple name (from the <c>S:</c> line), or null when the policy names none.</summary>
     public string? SdkAssemblyName { get; private set; }
@@ -111,7 +112,7 @@ public sealed class VerifierPolicy
     /// The verdict for a type (member null) or a member: the most specific line wins (member, then
     /// type and its enclosing types, then namespace and its parents), a deny beating an allow at the same level.
     /// </summary>
-    internal (bool Allowed, Deny? Denied) Decide(string? memberId, string typeId, string ns)
+    public (bool Allowed, Deny? Denied) Decide(string? memberId, string typeId, string ns)
     {
         if (memberId != null)
         {

@@ -195,3 +195,33 @@ public class LegitimateShapesTests
     [Test]
     public void Everyday_csharp_is_accepted() => Verdicts.AssertAccepted(PluginCompiler.Compile(KitchenSink, "Vendor.Sink"));
 }
+
+public class LegitimateRefsTests
+{
+    [Test]
+    public void Refs_into_arrays_and_spans_may_be_returned() => Verdicts.AssertAccepted(PluginCompiler.Compile("""
+        using System;
+        namespace Vendor;
+        public static class Refs
+        {
+            public static ref int At(int[] a, int i) => ref a[i];
+            public static ref int First(Span<int> s) => ref s[0];
+            public static ref readonly byte Peek(ReadOnlySpan<byte> s, int i) => ref s[i];
+            public static ref int Pick(ref int a, ref int b, bool first) => ref first ? ref a : ref b;
+            public static int Use() { int x = 1, y = 2; ref int r = ref Pick(ref x, ref y, true); r++; return x + First(new int[3]) + At(new int[2], 1); }
+        }
+        """, "Vendor.Refs"));
+
+    [Test]
+    public void Params_span_overloads_are_checked()
+    {
+        // C# 13 binds string.Join(sep, a, b, c) to a params ReadOnlySpan overload, built on a stack buffer by
+        // compiler helpers that use Unsafe: the verifier cannot prove the span stays in the frame, so it refuses.
+        var r = Verdicts.Verify(PluginCompiler.Compile("""
+            namespace Vendor;
+            public static class Text { public static string Three(string a, string b, string c) => string.Join(",", a, b, c); }
+            """, "Vendor.Params"));
+        TestContext.Out.WriteLine(Verdicts.Describe(r));
+        Assert.That(r.Ok || r.Has(Rules.UnsafeApi), Is.True, Verdicts.Describe(r));
+    }
+}
