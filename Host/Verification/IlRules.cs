@@ -110,7 +110,10 @@ internal static class IlRules
                 continue;
             }
             cx.ReportedAtUse.Add(h);
-            cx.Report(bad.Rule, bad.Message, mh, ins.Offset);
+            string message = bad.Message;
+            if (cx.TypeNameOf(mh) == "<PrivateImplementationDetails>" && cx.Md.GetString(cx.Md.GetMethodDefinition(mh).Name).StartsWith("InlineArray", StringComparison.Ordinal))
+                message = "compiler-generated stack buffer for a params-span call or collection expression (e.g. string.Join(sep, a, b, c)); pass an array instead (new[] { a, b, c }). " + message;
+            cx.Report(bad.Rule, message, mh, ins.Offset);
             return; // the most specific problem is enough at one place
         }
     }
