@@ -272,8 +272,30 @@ internal sealed class FlowTypeSystem(VerificationContext cx)
     }
 
     /// <summary>A runtime (framework or Sdk) type as an FType, its generic parameters replaced by <paramref name="args"/>.</summary>
+    /// <summary>A delegate type's Invoke signature (parameters and return), generic arguments substituted; null when unknown.</summary>
+    public (ImmutableArray<FType> Params, FType Return)? DelegateInvoke(FType del)
+    {
+        var gc = new GenericContext(del.Args.IsDefault ? ImmutableArray<FType>.Empty : del.Args, ImmutableArray<FType>.Empty);
+        if (del.Head.Kind == HandleKind.TypeDefinition)
+        {
+            foreach (var mh in _md.GetTypeDefinition((TypeDefinitionHandle)del.Head).GetMethods())
+            {
+                var m = _md.GetMethodDefinition(mh);
+                if (_md.GetString(m.Name) != "Invoke") continue;
+                var sig = m.DecodeSignature(FlowTypeProvider.Instance, gc);
+                return (sig.ParameterTypes, sig.ReturnType);
+            }
+            return null;
+        }
+        var invoke = RuntimeDefinition(del)?.GetMethod("Invoke");
+        if (invoke == null) return null;
+        return ([.. invoke.GetParameters().Select(p => FromRuntime(p.ParameterType, gc.TypeArgs))], FromRuntime(invoke.ReturnType, gc.TypeArgs));
+    }
+
     private FType FromRuntime(Type t, ImmutableArray<FType> args)
     {
+        if (t.IsByRef) return FlowTypeProvider.Instance.GetByReferenceType(FromRuntime(t.GetElementType()!, args));
+        if (t.IsPointer) return FlowTypeProvider.Instance.GetPointerType(FromRuntime(t.GetElementType()!, args));
         if (t.IsGenericParameter)
             return t.DeclaringMethod == null && t.GenericParameterPosition < args.Length ? args[t.GenericParameterPosition] : new FType(FKind.Generic, "`" + t.GenericParameterPosition);
         if (t.IsArray) return FlowTypeProvider.Instance.GetSZArrayType(FromRuntime(t.GetElementType()!, args));

@@ -25,6 +25,10 @@ internal sealed class TypeFlow
     private readonly List<FType> _locals = [];
     private readonly FType _return;
     private bool _failed;
+    // By-ref locals/arguments that were ever given a reference into this frame: loads from them are frame references too.
+    private readonly HashSet<int> _taintedLocals = [];
+    private readonly HashSet<int> _taintedArgs = [];
+    private bool _taintGrew;
 
     public static void Check(VerificationContext cx, MethodDefinitionHandle mh, MethodBodyBlock body, List<Instruction> code)
     {
@@ -67,6 +71,18 @@ internal sealed class TypeFlow
     private void Run()
     {
         if (!CheckRegionsAndTargets()) return;
+        // Taint only grows, so a few passes reach the fixed point; each pass starts from clean entry states.
+        for (int pass = 0; pass < 8; pass++)
+        {
+            _taintGrew = false;
+            System.Array.Clear(_entry);
+            RunOnce();
+            if (_failed || !_taintGrew) return;
+        }
+    }
+
+    private void RunOnce()
+    {
         var work = new Stack<int>();
         Arrive(0, [], work, _code[0].Offset);
         foreach (var r in _body.ExceptionRegions)
@@ -247,6 +263,7 @@ internal sealed class TypeFlow
                 {
                     var a = Arg((int)ins.Operand, off);
                     var v = Pop();
+                    if (a != null && a.Kind == FKind.ByRef && v.Kind == FKind.ByRef && v.Local && _taintedArgs.Add((int)ins.Operand)) _taintGrew = true;
                     if (a != null) ExpectSlot(v, a, $"argument {ins.Operand}", off);
                     break;
                 }
@@ -518,13 +535,20 @@ internal sealed class TypeFlow
 
     private sealed class Underflow : Exception;
 
+    private EntityHandle DeclaringTypeToken(EntityHandle method) => method.Kind switch
+    {
+        HandleKind.MethodDefinition => _cx.Md.GetMethodDefinition((MethodDefinitionHandle)method).GetDeclaringType(),
+        HandleKind.MemberReference => _cx.Md.GetMemberReference((MemberReferenceHandle)method).Parent,
+        _ => default,
+    };
+
     private static string Name(ILOpCode op) => op == IlDecoder.NoPrefix ? "no." : IlDecoder.Info(op).Name!;
 
     // ---- Helpers: slots ------------------------------------------------------------------------------
 
     private SV? Arg(int n, int off)
     {
-        if (n < _args.Count) return _args[n];
+        if (n < _args.Count) return _args[n].Kind == FKind.ByRef && _taintedArgs.Contains(n) ? _args[n] with { Local = true } : _args[n];
         Fail(Rules.BadIl, $"argument {n} does not exist (the method has {_args.Count})", off);
         return null;
     }
@@ -536,12 +560,12 @@ internal sealed class TypeFlow
         return null;
     }
 
-    private SV? LocalValue(int n, int off) => Local(n, off) is { } t ? StackOf(t, false) : null;
+    private SV? LocalValue(int n, int off) => Local(n, off) is { } t ? StackOf(t, _taintedLocals.Contains(n)) : null;
 
     private void StoreLocal(int n, SV v, int off)
     {
         if (Local(n, off) is not { } t) return;
-        if (t.Kind == FKind.ByRef && v.Kind == FKind.ByRef && v.Local) { Expect(v with { Local = false }, t, $"local {n}", off); return; }
+        if (t.Kind == FKind.ByRef && v.Kind == FKind.ByRef && v.Local && _taintedLocals.Add(n)) _taintGrew = true;
         Expect(v, t, $"local {n}", off);
     }
 
@@ -735,11 +759,9 @@ internal sealed class TypeFlow
         return (parent, ft, isStatic);
     }
 
-    private void Call(Instruction ins, List<SV> st, EntityHandle? constrained, Func<SV> pop, Action<SV?> push)
+    private (FType Decl, MethodSignature<FType> Sig, string Name)? ResolveMethod(EntityHandle token)
     {
         var md = _cx.Md;
-        int off = ins.Offset;
-        EntityHandle token = ins.Token;
         var methodArgs = ImmutableArray<FType>.Empty;
         if (token.Kind == HandleKind.MethodSpecification)
         {
@@ -747,26 +769,71 @@ internal sealed class TypeFlow
             methodArgs = spec.DecodeSignature(FlowTypeProvider.Instance, GenericContext.None);
             token = spec.Method;
         }
-        FType decl;
-        MethodSignature<FType> sig;
-        string name;
         if (token.Kind == HandleKind.MethodDefinition)
         {
             var def = md.GetMethodDefinition((MethodDefinitionHandle)token);
-            decl = _ts.SelfType(def.GetDeclaringType());
-            sig = def.DecodeSignature(FlowTypeProvider.Instance, new GenericContext(ImmutableArray<FType>.Empty, methodArgs));
-            name = md.GetString(def.Name);
+            return (_ts.SelfType(def.GetDeclaringType()),
+                def.DecodeSignature(FlowTypeProvider.Instance, new GenericContext(ImmutableArray<FType>.Empty, methodArgs)), md.GetString(def.Name));
         }
-        else if (token.Kind == HandleKind.MemberReference)
+        if (token.Kind == HandleKind.MemberReference)
         {
             var mr = md.GetMemberReference((MemberReferenceHandle)token);
-            decl = _ts.FromToken(mr.Parent, GenericContext.None);
+            var decl = _ts.FromToken(mr.Parent, GenericContext.None);
             var gc = new GenericContext(decl.Args.IsDefault ? ImmutableArray<FType>.Empty : decl.Args, methodArgs);
-            sig = mr.DecodeMethodSignature(FlowTypeProvider.Instance, gc);
-            name = md.GetString(mr.Name);
+            return (decl, mr.DecodeMethodSignature(FlowTypeProvider.Instance, gc), md.GetString(mr.Name));
         }
-        else { Fail(Rules.BadIl, "the call's operand is not a method", off); return; }
+        return null;
+    }
 
+    // ldftn/ldvirtftn M; newobj D::.ctor - M must have D.Invoke's signature (with C#'s reference variance),
+    // and the target object must suit M; otherwise the delegate is a type-confused call.
+    private void CheckDelegateConstruction(Instruction ftn, FType del, List<SV> st, int off)
+    {
+        if (ResolveMethod(ftn.Token) is not { } target) { Fail(Rules.BadIl, "'ldftn' operand is not a method", ftn.Offset); return; }
+        if (_ts.DelegateInvoke(del) is not { } invoke) { Fail(Rules.StackType, $"cannot find {del.Id}.Invoke to check the delegate's signature", off); return; }
+        if (st.Count < 2) return; // underflow is reported by the caller
+        var obj = st[^2];
+        var tp = target.Sig.ParameterTypes;
+        int skip = 0;
+        if (target.Sig.Header.IsInstance)
+        {
+            bool boxedValue = target.Decl.Kind == FKind.Value && obj.Kind == FKind.Ref && obj.RefTypes.All(t => t.Id == target.Decl.Id);
+            if (!boxedValue) CheckInstance(obj, target.Decl, $"the target object of a {del.Id} over {target.Decl.Id}.{target.Name}", off);
+        }
+        else if (tp.Length == invoke.Params.Length + 1)
+        {
+            // A delegate closed over a static method's first argument (C# extension-method delegates).
+            Expect(obj, tp[0], $"the first argument bound into a {del.Id}", off);
+            skip = 1;
+        }
+        if (_failed) return;
+        string what = $"{target.Decl.Id}.{target.Name} does not match {del.Id}.Invoke";
+        if (tp.Length - skip != invoke.Params.Length) { Fail(Rules.StackType, $"{what}: {tp.Length - skip} parameter(s) instead of {invoke.Params.Length}", off); return; }
+        for (int k = 0; k < invoke.Params.Length; k++)
+            if (!SignatureCompatible(invoke.Params[k], tp[k + skip]))
+            {
+                Fail(Rules.StackType, $"{what}: parameter {k + 1} is {tp[k + skip].Id}, the delegate passes {invoke.Params[k].Id} (type confusion)", off);
+                return;
+            }
+        if (!SignatureCompatible(target.Sig.ReturnType, invoke.Return))
+            Fail(Rules.StackType, $"{what}: it returns {target.Sig.ReturnType.Id}, the delegate promises {invoke.Return.Id} (type confusion)", off);
+    }
+
+    // `from` may flow into `to`: identical, or references related by assignability.
+    private bool SignatureCompatible(FType from, FType to) =>
+        from.Id == to.Id || from.Kind == FKind.Ref && to.Kind == FKind.Ref && _ts.RefAssignable(from, to);
+
+    private void Call(Instruction ins, List<SV> st, EntityHandle? constrained, Func<SV> pop, Action<SV?> push)
+    {
+        int off = ins.Offset;
+        if (ResolveMethod(ins.Token) is not { } resolved) { Fail(Rules.BadIl, "the call's operand is not a method", off); return; }
+        var (decl, sig, name) = resolved;
+        int index = _indexOf[off];
+        if (ins.Op == ILOpCode.Newobj && index > 0 && _code[index - 1].Op is ILOpCode.Ldftn or ILOpCode.Ldvirtftn && _cx.Types.IsDelegate(DeclaringTypeToken(ins.Token)))
+        {
+            CheckDelegateConstruction(_code[index - 1], decl, st, off);
+            if (_failed) return;
+        }
         string callee = $"{decl.Id}.{name}";
         bool anyLocalByRef = false;
         for (int p = sig.ParameterTypes.Length - 1; p >= 0; p--)

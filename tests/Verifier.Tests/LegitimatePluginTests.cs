@@ -213,6 +213,31 @@ public class LegitimateRefsTests
         """, "Vendor.Refs"));
 
     [Test]
+    public void Method_group_delegates_with_variance_are_accepted() => Verdicts.AssertAccepted(PluginCompiler.Compile("""
+        using System;
+        using System.Collections.Generic;
+        using System.Linq;
+        namespace Vendor;
+        public static class Groups
+        {
+            static void Print(object o) { }
+            static string Name() => "n";
+            public static int Use(List<int> list)
+            {
+                Func<string?, bool> empty = string.IsNullOrEmpty;
+                Func<string> text = "x".ToString;
+                Action<string> print = Print;
+                Func<object> named = Name;
+                IEnumerable<int> seq = list;
+                Func<int> count = seq.Count;
+                Func<int, bool> even = static x => (x & 1) == 0;
+                print(text());
+                return (empty(null) ? 1 : 0) + count() + list.Count(even) + (named() is string ? 1 : 0);
+            }
+        }
+        """, "Vendor.Groups"));
+
+    [Test]
     public void Params_span_overloads_are_checked()
     {
         // C# 13 binds string.Join(sep, a, b, c) to a params ReadOnlySpan overload, built on a stack buffer by

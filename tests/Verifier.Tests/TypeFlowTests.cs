@@ -276,6 +276,54 @@ public class TypeFlowTests
     }), Rules.ExceptionRegion);
 
     [Test]
+    public void Delegate_over_a_method_of_another_signature() => Verdicts.AssertRejected(IlPlugin.Build(p =>
+    {
+        // Action<object> over a method that takes a List<int>: invoking it with any object is type confusion.
+        var target = p.Method("Target", typeof(void), [typeof(List<int>)], il => il.Emit(OpCodes.Ret));
+        p.Method("Evil", typeof(Action<object>), None, il =>
+        {
+            il.Emit(OpCodes.Ldnull);
+            il.Emit(OpCodes.Ldftn, target);
+            il.Emit(OpCodes.Newobj, typeof(Action<object>).GetConstructors()[0]);
+            il.Emit(OpCodes.Ret);
+        });
+    }), Rules.StackType);
+
+    [Test]
+    public void Delegate_bound_to_an_object_of_the_wrong_type() => Verdicts.AssertRejected(OneMethod(typeof(Func<int>), None, il =>
+    {
+        il.Emit(OpCodes.Ldstr, "not a list");
+        il.Emit(OpCodes.Ldftn, typeof(List<int>).GetProperty("Count")!.GetGetMethod()!);
+        il.Emit(OpCodes.Newobj, typeof(Func<int>).GetConstructors()[0]);
+        il.Emit(OpCodes.Ret);
+    }), Rules.StackType);
+
+    [Test]
+    public void Reference_to_a_local_laundered_through_a_ref_local() => Verdicts.AssertRejected(IlPlugin.Build(p =>
+    {
+        var m = p.Type.DefineMethod("Evil", MethodAttributes.Public | MethodAttributes.Static, typeof(int).MakeByRefType(), None);
+        var il = m.GetILGenerator();
+        il.DeclareLocal(typeof(int));
+        il.DeclareLocal(typeof(int).MakeByRefType());
+        il.Emit(OpCodes.Ldloca_S, (byte)0);
+        il.Emit(OpCodes.Stloc_1);
+        il.Emit(OpCodes.Ldloc_1);
+        il.Emit(OpCodes.Ret);
+    }), Rules.ByRefEscape);
+
+    [Test]
+    public void Reference_to_a_local_laundered_through_a_ref_argument() => Verdicts.AssertRejected(IlPlugin.Build(p =>
+    {
+        var m = p.Type.DefineMethod("Evil", MethodAttributes.Public | MethodAttributes.Static, typeof(int).MakeByRefType(), [typeof(int).MakeByRefType()]);
+        var il = m.GetILGenerator();
+        il.DeclareLocal(typeof(int));
+        il.Emit(OpCodes.Ldloca_S, (byte)0);
+        il.Emit(OpCodes.Starg_S, (byte)0);
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ret);
+    }), Rules.ByRefEscape);
+
+    [Test]
     public void Legitimate_il_with_loops_handlers_and_generics_is_accepted() => Verdicts.AssertAccepted(OneMethod(typeof(int), [typeof(List<string>)], il =>
     {
         il.DeclareLocal(typeof(int));
