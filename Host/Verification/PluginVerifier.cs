@@ -60,10 +60,11 @@ public static class PluginVerifier
                 if (!cx.ReportedAtUse.Contains(h)) cx.Report(bad.Rule, bad.Message);
             return new VerificationResult(name, cx.Violations.ToList(), clock.Elapsed, methods);
         }
-        catch (Exception e) when (e is BadImageFormatException or InvalidOperationException or ArgumentException or IndexOutOfRangeException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // Fail closed: whatever the image does to the reader, it is refused, never loaded.
             var list = cx?.Violations.ToList() ?? [];
-            list.Add(new Violation(name, null, null, null, Rules.BadImage, $"malformed metadata: {e.Message}"));
+            list.Add(new Violation(name, null, null, null, Rules.BadImage, $"malformed metadata ({e.GetType().Name}): {e.Message}"));
             return new VerificationResult(name, list, clock.Elapsed, methods);
         }
     }

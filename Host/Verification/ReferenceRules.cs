@@ -48,6 +48,8 @@ internal static class ReferenceRules
             var (allowed, deny) = cx.Policy.Decide(null, typeId, ns);
             if (deny is { } d) cx.BadReferences[th] = (d.Rule, $"uses '{typeId}': {d.Message}");
             else if (!allowed) cx.BadReferences[th] = NotAllowed(cx, asm, $"type '{typeId}'");
+            else if (cx.Types.Runtime(th) is { IsVisible: false })
+                cx.BadReferences[th] = (Rules.NotPublic, $"'{typeId}' is not a public framework type; plugins may use public APIs only");
         }
 
         foreach (var mh in md.MemberReferences) CheckMember(cx, mh);
@@ -119,6 +121,8 @@ internal static class ReferenceRules
         var (allowed, deny) = cx.Policy.Decide(memberId, typeId, ns);
         if (deny is { } d) cx.BadReferences[mh] = (d.Rule, $"uses '{memberId}': {d.Message}");
         else if (!allowed) cx.BadReferences[mh] = NotAllowed(cx, asm, $"'{memberId}'");
+        else if (!FrameworkMemberVisible(cx, m, name))
+            cx.BadReferences[mh] = (Rules.NotPublic, $"'{memberId}' is not a public (or protected) framework member; plugins may use public APIs only");
         else if (memberId != RvaSpanCtor && Hazard(flags) is { } h) cx.BadReferences[mh] = (h.Rule, $"'{memberId}': {h.Message}");
     }
 
@@ -126,6 +130,21 @@ internal static class ReferenceRules
         asm != null && !cx.Policy.IsAssemblyAllowed(asm)
             ? (Rules.AssemblyNotAllowed, $"uses {what} from assembly '{asm}', which plugins may not reference")
             : (Rules.ApiNotAllowed, $"uses {what}, which is not on the plugin allow-list (plugin-policy.txt); use the Sdk or an allowed framework API instead");
+
+    // The runtime checks access too; checking here gives the vendor a clear reason before anything loads.
+    // Overloads are matched by name: if any same-named member is visible the reference is let through.
+    private static bool FrameworkMemberVisible(VerificationContext cx, MemberReference m, string name)
+    {
+        var parent = m.Parent;
+        if (parent.Kind == HandleKind.TypeSpecification) parent = SpecHead(cx.Md, (TypeSpecificationHandle)parent);
+        if (cx.Types.Runtime(parent) is not { } rt) return true; // unresolvable names fail at load; the policy already vetted them
+        const System.Reflection.BindingFlags all = System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic
+            | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.DeclaredOnly;
+        if (m.GetKind() == MemberReferenceKind.Field)
+            return rt.GetField(name, all) is not { } f || f.IsPublic || f.IsFamily || f.IsFamilyOrAssembly;
+        var members = rt.GetMember(name, System.Reflection.MemberTypes.Method | System.Reflection.MemberTypes.Constructor, all);
+        return members.Length == 0 || members.OfType<System.Reflection.MethodBase>().Any(b => b.IsPublic || b.IsFamily || b.IsFamilyOrAssembly);
+    }
 
     internal static (string Rule, string Message)? Hazard(SigFlags f)
     {

@@ -12,6 +12,7 @@ public static class Rules
     public const string AssemblyNotAllowed = "assembly-not-allowed";
     public const string ApiNotAllowed = "api-not-allowed";
     public const string SdkNotPublic = "sdk-not-public";
+    public const string NotPublic = "not-public";
     public const string Reflection = "reflection";
     public const string Emit = "emit";
     public const string LoadContext = "load-context";

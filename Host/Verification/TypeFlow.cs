@@ -35,7 +35,10 @@ internal sealed class TypeFlow
         if (code.Count == 0) { cx.Report(Rules.FallThrough, "the method body is empty", mh); return; }
         try { new TypeFlow(cx, mh, body, code).Run(); }
         catch (BadImageFormatException e) { cx.Report(Rules.BadIl, $"unreadable signature or token: {e.Message}", mh); }
-        catch (ArgumentException e) { cx.Report(Rules.BadIl, $"invalid token: {e.Message}", mh); }
+        catch (Exception e) when (e is ArgumentException or InvalidCastException or KeyNotFoundException or IndexOutOfRangeException or InvalidOperationException)
+        {
+            cx.Report(Rules.BadIl, $"invalid token or operand ({e.GetType().Name}): {e.Message}", mh);
+        }
     }
 
     private TypeFlow(VerificationContext cx, MethodDefinitionHandle mh, MethodBodyBlock body, List<Instruction> code)

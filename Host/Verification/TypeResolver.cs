@@ -10,6 +10,8 @@ namespace Switchboard.Host.Verification;
 internal sealed class TypeResolver(MetadataReader md, VerifierPolicy policy)
 {
     private readonly Dictionary<EntityHandle, Type?> _runtime = [];
+    // Framework and Sdk types never change while the host runs: resolve each name once per process.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Type?> s_byName = new(StringComparer.Ordinal);
 
     public bool IsDelegate(EntityHandle type)
     {
@@ -48,8 +50,11 @@ internal sealed class TypeResolver(MetadataReader md, VerifierPolicy policy)
                 names.Reverse();
                 string ns = md.GetString(t.Namespace);
                 string full = (ns.Length > 0 ? ns + "." : "") + string.Join("+", names);
-                try { result = Type.GetType($"{full}, {asm}", throwOnError: false); }
-                catch (Exception e) when (e is IOException or BadImageFormatException or ArgumentException or TypeLoadException) { result = null; }
+                result = s_byName.GetOrAdd($"{full}, {asm}", static name =>
+                {
+                    try { return Type.GetType(name, throwOnError: false); }
+                    catch (Exception e) when (e is IOException or BadImageFormatException or ArgumentException or TypeLoadException) { return null; }
+                });
             }
         }
         _runtime[type] = result;

@@ -213,3 +213,22 @@ public class HostileIlTests
         il.Emit(OpCodes.Ret);
     }), Rules.SdkNotPublic);
 }
+
+public class HostileAccessTests
+{
+    [Test]
+    public void Private_framework_field() => Verdicts.AssertRejected(IlPlugin.Build(p => p.Method("Evil", typeof(object), [typeof(List<int>)], il =>
+    {
+        // List<int>._items: the backing array, private to CoreLib.
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldfld, typeof(List<int>).GetField("_items", BindingFlags.NonPublic | BindingFlags.Instance)!);
+        il.Emit(OpCodes.Ret);
+    })), Rules.NotPublic);
+
+    [Test]
+    public void Internal_framework_type() => Verdicts.AssertRejected(IlPlugin.Build(p => p.Method("Evil", typeof(void), Type.EmptyTypes, il =>
+    {
+        il.DeclareLocal(typeof(List<int>).Assembly.GetType("System.Collections.Generic.ArraySortHelper`1")!.MakeGenericType(typeof(int)));
+        il.Emit(OpCodes.Ret);
+    })), Rules.NotPublic);
+}
