@@ -13,6 +13,8 @@ internal enum FKind { I4, I8, NI, F, Ref, ByRef, Value, Generic, Void }
 /// </summary>
 internal sealed record FType(FKind Kind, string Id, FType? Elem = null, ImmutableArray<FType> Args = default, EntityHandle Head = default, string? OpenId = null)
 {
+    /// <summary>A <c>ref readonly</c> (modreq InAttribute): the memory behind it must not be written.</summary>
+    public bool ReadOnly { get; init; }
     public string Open => OpenId ?? Id;
     public bool IsArray => Id.EndsWith(']');
     public override string ToString() => Id;
@@ -71,7 +73,8 @@ internal sealed class FlowTypeProvider : ISignatureTypeProvider<FType, GenericCo
     public FType GetPointerType(FType e) => new(FKind.NI, e.Id + "*", e);
     public FType GetFunctionPointerType(MethodSignature<FType> sig) => new(FKind.NI, "method*");
     public FType GetPinnedType(FType e) => e;
-    public FType GetModifiedType(FType modifier, FType unmodified, bool isRequired) => unmodified;
+    public FType GetModifiedType(FType modifier, FType unmodified, bool isRequired) =>
+        isRequired && unmodified.Kind == FKind.ByRef && modifier.Id == "System.Runtime.InteropServices.InAttribute" ? unmodified with { ReadOnly = true } : unmodified;
 
     public FType GetGenericInstantiation(FType generic, ImmutableArray<FType> args) =>
         new(generic.Kind, generic.Id + "<" + string.Join(",", args.Select(a => a.Id)) + ">", Args: args, Head: generic.Head, OpenId: generic.Id);
@@ -290,6 +293,26 @@ internal sealed class FlowTypeSystem(VerificationContext cx)
         var invoke = RuntimeDefinition(del)?.GetMethod("Invoke");
         if (invoke == null) return null;
         return ([.. invoke.GetParameters().Select(p => FromRuntime(p.ParameterType, gc.TypeArgs))], FromRuntime(invoke.ReturnType, gc.TypeArgs));
+    }
+
+    /// <summary>Whether an instance method may be called on read-only memory: the struct or the method is readonly.</summary>
+    public bool IsReadOnlyMember(FType decl, EntityHandle method)
+    {
+        if (FlowTypeProvider.PrimitiveKind(decl.Open) != null) return true;
+        if (decl.Head.Kind == HandleKind.TypeDefinition)
+        {
+            bool Has(CustomAttributeHandleCollection attrs) => attrs.Any(a => SdkSurface.AttributeTypeName(_md, _md.GetCustomAttribute(a)) == "System.Runtime.CompilerServices.IsReadOnlyAttribute");
+            if (Has(_md.GetTypeDefinition((TypeDefinitionHandle)decl.Head).GetCustomAttributes())) return true;
+            return method.Kind == HandleKind.MethodDefinition && Has(_md.GetMethodDefinition((MethodDefinitionHandle)method).GetCustomAttributes());
+        }
+        var rt = RuntimeDefinition(decl);
+        if (rt == null) return false;
+        if (rt.IsDefined(typeof(System.Runtime.CompilerServices.IsReadOnlyAttribute), false)) return true;
+        if (method.Kind != HandleKind.MemberReference) return false;
+        string name = _md.GetString(_md.GetMemberReference((MemberReferenceHandle)method).Name);
+        const BindingFlags flags = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly;
+        var same = rt.GetMember(name, MemberTypes.Method, flags).OfType<MethodInfo>().ToList();
+        return same.Count > 0 && same.All(m => m.IsDefined(typeof(System.Runtime.CompilerServices.IsReadOnlyAttribute), false));
     }
 
     private FType FromRuntime(Type t, ImmutableArray<FType> args)

@@ -53,5 +53,6 @@ public static class Rules
     public const string ReturnType = "return-type";
     public const string FallThrough = "fall-through";
     public const string ByRefEscape = "byref-escape";
+    public const string ReadOnlyWrite = "readonly-write";
     public const string Uninitialised = "uninitialised";
 }

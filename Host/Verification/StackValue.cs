@@ -9,6 +9,8 @@ namespace Switchboard.Host.Verification;
 /// </summary>
 internal sealed record SV(FKind Kind, FType? T, bool Local = false, ImmutableArray<FType> Alts = default)
 {
+    /// <summary>A by-ref to memory that must not be written (a <c>ref readonly</c> from an API such as a string's chars).</summary>
+    public bool ReadOnly { get; init; }
     public static readonly SV I4 = new(FKind.I4, FType.Int32);
     public static readonly SV I8 = new(FKind.I8, FType.Int64);
     public static readonly SV NI = new(FKind.NI, FType.NInt);
@@ -25,7 +27,7 @@ internal sealed record SV(FKind Kind, FType? T, bool Local = false, ImmutableArr
     public string Key => Kind switch
     {
         FKind.Ref => "ref(" + string.Join("|", RefTypes.Select(t => t.Id).Order(StringComparer.Ordinal)) + ")",
-        FKind.ByRef => (Local ? "local&" : "&") + T?.Id,
+        FKind.ByRef => (Local ? "local" : "") + (ReadOnly ? "readonly" : "") + "&" + T?.Id,
         FKind.Value or FKind.Generic => Kind + ":" + T?.Id,
         _ => Kind.ToString(),
     };
@@ -52,7 +54,7 @@ internal sealed record SV(FKind Kind, FType? T, bool Local = false, ImmutableArr
                 if (all.Length > 8) return Ref(FType.Object);
                 return new SV(FKind.Ref, all[0], Alts: all);
             case FKind.ByRef:
-                return a.T?.Id == b.T?.Id ? a with { Local = a.Local || b.Local } : null;
+                return a.T?.Id == b.T?.Id ? a with { Local = a.Local || b.Local, ReadOnly = a.ReadOnly || b.ReadOnly } : null;
             case FKind.Value or FKind.Generic:
                 return a.T?.Id == b.T?.Id ? a : null;
             default:

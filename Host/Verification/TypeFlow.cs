@@ -55,7 +55,7 @@ internal sealed class TypeFlow
             // A struct's `this` is a by-ref into the caller's frame that C# treats as scoped: it may not be returned.
             _args.Add(self.Kind == FKind.Value ? SV.ByRef(self, local: true) : SV.Ref(self));
         }
-        foreach (var p in sig.ParameterTypes) _args.Add(StackOf(p, local: false)!);
+        foreach (var p in sig.ParameterTypes) _args.Add(StackOf(p, local: false)! with { ReadOnly = p.ReadOnly });
         _return = sig.ReturnType;
         if (!body.LocalSignature.IsNil)
             _locals.AddRange(cx.Md.GetStandaloneSignature(body.LocalSignature).DecodeLocalSignature(FlowTypeProvider.Instance, GenericContext.None));
@@ -388,7 +388,7 @@ internal sealed class TypeFlow
                 case ILOpCode.Stind_ref or >= ILOpCode.Stind_i1 and <= ILOpCode.Stind_r8 or ILOpCode.Stind_i:
                 {
                     var v = Pop(); var addr = Pop();
-                    if (!IsAddress(addr, off)) break;
+                    if (!IsWritableAddress(addr, off)) break;
                     if (op == ILOpCode.Stind_ref) Expect(v, addr.T!, "the stored value", off);
                     else if (v.Kind != StindKind(op)) Fail(Rules.StackType, $"'{Name(op)}' stores a {v.Describe}", off);
                     else if (FlowTypeProvider.PrimitiveKind(addr.T!.Id) is { } pk && pk != v.Kind && _ts.EnumKind(addr.T!) != v.Kind)
@@ -406,21 +406,21 @@ internal sealed class TypeFlow
                 {
                     var t = TypeToken(ins);
                     var v = Pop(); var addr = Pop();
-                    if (IsAddress(addr, off)) { ExpectPointee(addr, t, off); Expect(v, t, "the stored value", off); }
+                    if (IsWritableAddress(addr, off)) { ExpectPointee(addr, t, off); Expect(v, t, "the stored value", off); }
                     break;
                 }
                 case ILOpCode.Initobj:
                 {
                     var t = TypeToken(ins);
                     var addr = Pop();
-                    if (IsAddress(addr, off)) ExpectPointee(addr, t, off);
+                    if (IsWritableAddress(addr, off)) ExpectPointee(addr, t, off);
                     break;
                 }
                 case ILOpCode.Cpobj:
                 {
                     var t = TypeToken(ins);
                     var src = Pop(); var dst = Pop();
-                    if (IsAddress(src, off) && IsAddress(dst, off)) { ExpectPointee(src, t, off); ExpectPointee(dst, t, off); }
+                    if (IsAddress(src, off) && IsWritableAddress(dst, off)) { ExpectPointee(src, t, off); ExpectPointee(dst, t, off); }
                     break;
                 }
                 case ILOpCode.Sizeof: Push(SV.I4); break;
@@ -431,7 +431,7 @@ internal sealed class TypeFlow
                     var obj = Pop();
                     if (!isStatic) CheckInstance(obj, decl, "the object whose field is read", off);
                     bool local = obj.Kind == FKind.ByRef && obj.Local;
-                    Push(op == ILOpCode.Ldfld ? StackOf(ft, false) : SV.ByRef(ft, local));
+                    Push(op == ILOpCode.Ldfld ? StackOf(ft, false) : SV.ByRef(ft, local) with { ReadOnly = obj.Kind == FKind.ByRef && obj.ReadOnly });
                     break;
                 }
                 case ILOpCode.Stfld:
@@ -439,6 +439,7 @@ internal sealed class TypeFlow
                     var (decl, ft, isStatic) = Field(ins.Token);
                     var v = Pop(); var obj = Pop();
                     if (!isStatic) CheckInstance(obj, decl, "the object whose field is written", off);
+                    if (obj.Kind == FKind.ByRef && obj.ReadOnly) IsWritableAddress(obj, off);
                     Expect(v, ft, "the stored value", off);
                     break;
                 }
@@ -643,6 +644,14 @@ internal sealed class TypeFlow
             Fail(Rules.StackType, $"the address points to {addr.T!.Id}, not {t.Id}", off);
     }
 
+    private bool IsWritableAddress(SV addr, int off)
+    {
+        if (!IsAddress(addr, off)) return false;
+        if (!addr.ReadOnly) return true;
+        Fail(Rules.ReadOnlyWrite, $"writes through a read-only reference to {addr.T?.Id} (e.g. a string's characters or a ReadOnlySpan element), memory that other code shares", off);
+        return false;
+    }
+
     private bool IsAddress(SV addr, int off)
     {
         if (addr.Kind == FKind.ByRef) return true;
@@ -843,6 +852,11 @@ internal sealed class TypeFlow
         {
             var v = pop();
             anyLocalByRef |= v.Kind == FKind.ByRef && v.Local;
+            if (v.Kind == FKind.ByRef && v.ReadOnly && sig.ParameterTypes[p].Kind == FKind.ByRef && !sig.ParameterTypes[p].ReadOnly)
+            {
+                Fail(Rules.ReadOnlyWrite, $"passes a read-only reference as writable 'ref' argument {p + 1} of {callee}", off);
+                return;
+            }
             // ReadOnlySpan<byte>(void*, int) over the image's constant data: the opcode rules allow only that exact shape.
             if (p == 0 && name == ".ctor" && decl.Open == "System.ReadOnlySpan`1" && sig.ParameterTypes[p].Id == "System.Void*" && v.Kind == FKind.ByRef && !v.Local) continue;
             Expect(v, sig.ParameterTypes[p], $"argument {p + 1} of {callee}", off);
@@ -859,6 +873,11 @@ internal sealed class TypeFlow
             // A struct's `this` is scoped (C# ref safety): a ref the callee returns cannot point into it, because the
             // callee is either verified by the same rule (plugin code) or a framework/Sdk API that obeys it.
             var self = pop();
+            if (self.Kind == FKind.ByRef && self.ReadOnly && decl.Kind == FKind.Value && !_ts.IsReadOnlyMember(decl, ins.Token.Kind == HandleKind.MethodSpecification ? _cx.Md.GetMethodSpecification((MethodSpecificationHandle)ins.Token).Method : ins.Token))
+            {
+                Fail(Rules.ReadOnlyWrite, $"calls {callee}, which may modify its struct, on a read-only reference; copy the value first", off);
+                return;
+            }
             if (constrained is { } c)
             {
                 var ct = _ts.FromToken(c, GenericContext.None);
@@ -876,6 +895,6 @@ internal sealed class TypeFlow
         }
         if (_failed) return;
         var ret = sig.ReturnType;
-        push(ret.Kind == FKind.ByRef ? SV.ByRef(ret.Elem ?? FType.Object, anyLocalByRef) : StackOf(ret, false));
+        push(ret.Kind == FKind.ByRef ? SV.ByRef(ret.Elem ?? FType.Object, anyLocalByRef) with { ReadOnly = ret.ReadOnly } : StackOf(ret, false));
     }
 }

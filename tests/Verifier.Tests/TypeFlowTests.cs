@@ -324,6 +324,32 @@ public class TypeFlowTests
     }), Rules.ByRefEscape);
 
     [Test]
+    public void Interned_string_mutated_through_its_readonly_reference() => Verdicts.AssertRejected(OneMethod(typeof(void), None, il =>
+    {
+        // "Switchboard" is interned process-wide: writing its chars would change the host's strings too.
+        il.Emit(OpCodes.Ldstr, "Switchboard");
+        il.Emit(OpCodes.Call, typeof(string).GetMethod("GetPinnableReference")!);
+        il.Emit(OpCodes.Ldc_I4, 'X');
+        il.Emit(OpCodes.Stind_I2);
+        il.Emit(OpCodes.Ret);
+    }), Rules.ReadOnlyWrite);
+
+    [Test]
+    public void ReadOnlySpan_element_written() => Verdicts.AssertRejected(OneMethod(typeof(void), [typeof(string)], il =>
+    {
+        il.DeclareLocal(typeof(ReadOnlySpan<char>));
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Call, typeof(MemoryExtensions).GetMethod("AsSpan", [typeof(string)])!);
+        il.Emit(OpCodes.Stloc_0);
+        il.Emit(OpCodes.Ldloca_S, (byte)0);
+        il.Emit(OpCodes.Ldc_I4_0);
+        il.Emit(OpCodes.Call, typeof(ReadOnlySpan<char>).GetProperty("Item")!.GetGetMethod()!);
+        il.Emit(OpCodes.Ldc_I4, 'X');
+        il.Emit(OpCodes.Stind_I2);
+        il.Emit(OpCodes.Ret);
+    }), Rules.ReadOnlyWrite);
+
+    [Test]
     public void Legitimate_il_with_loops_handlers_and_generics_is_accepted() => Verdicts.AssertAccepted(OneMethod(typeof(int), [typeof(List<string>)], il =>
     {
         il.DeclareLocal(typeof(int));
