@@ -260,11 +260,12 @@ internal sealed class FlowTypeSystem(VerificationContext cx)
         if (rt == null) return null;
         var result = new List<FType>();
         if (rt.BaseType != null) result.Add(FromRuntime(rt.BaseType, gc.TypeArgs));
-        foreach (var i in rt.GetInterfaces()) result.Add(FromRuntime(i, gc.TypeArgs));
+        foreach (var i in s_interfaces.GetOrAdd(rt, static t => t.GetInterfaces())) result.Add(FromRuntime(i, gc.TypeArgs));
         return result;
     }
 
     private readonly Dictionary<string, Type?> _runtimeById = new(StringComparer.Ordinal);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, Type[]> s_interfaces = new();
 
     private Type? RuntimeDefinition(FType t)
     {

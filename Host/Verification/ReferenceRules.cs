@@ -138,9 +138,16 @@ internal static class ReferenceRules
         var parent = m.Parent;
         if (parent.Kind == HandleKind.TypeSpecification) parent = SpecHead(cx.Md, (TypeSpecificationHandle)parent);
         if (cx.Types.Runtime(parent) is not { } rt) return true; // unresolvable names fail at load; the policy already vetted them
+        return s_visible.GetOrAdd((rt, name, m.GetKind() == MemberReferenceKind.Field), static k => Visible(k.Type, k.Name, k.Field));
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(Type Type, string Name, bool Field), bool> s_visible = new();
+
+    private static bool Visible(Type rt, string name, bool field)
+    {
         const System.Reflection.BindingFlags all = System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic
             | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.DeclaredOnly;
-        if (m.GetKind() == MemberReferenceKind.Field)
+        if (field)
             return rt.GetField(name, all) is not { } f || f.IsPublic || f.IsFamily || f.IsFamilyOrAssembly;
         var members = rt.GetMember(name, System.Reflection.MemberTypes.Method | System.Reflection.MemberTypes.Constructor, all);
         return members.Length == 0 || members.OfType<System.Reflection.MethodBase>().Any(b => b.IsPublic || b.IsFamily || b.IsFamilyOrAssembly);
