@@ -148,6 +148,19 @@ internal sealed class FlowTypeSystem(VerificationContext cx)
     /// <summary>The type of the declaring type of a method or field, as seen from inside it (its own generic parameters).</summary>
     public FType SelfType(TypeDefinitionHandle th) => FromToken(th, GenericContext.None);
 
+    /// <summary>The underlying primitive's id of an enum (e.g. System.Byte), or null when the type is not an enum.</summary>
+    public string? EnumUnderlyingId(FType t)
+    {
+        if (EnumKind(t) == null) return null;
+        if (t.Head.Kind == HandleKind.TypeDefinition)
+            foreach (var fh in _md.GetTypeDefinition((TypeDefinitionHandle)t.Head).GetFields())
+            {
+                var f = _md.GetFieldDefinition(fh);
+                if ((f.Attributes & FieldAttributes.Static) == 0) return f.DecodeSignature(FlowTypeProvider.Instance, GenericContext.None).Id;
+            }
+        return cx.Types.Runtime(t.Head) is { IsEnum: true } rt ? Enum.GetUnderlyingType(rt).FullName : null;
+    }
+
     /// <summary>The stack kind of an enum's underlying type, or null when the type is not an enum.</summary>
     public FKind? EnumKind(FType t)
     {

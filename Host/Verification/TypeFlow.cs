@@ -381,14 +381,14 @@ internal sealed class TypeFlow
                 case >= ILOpCode.Ldind_i1 and <= ILOpCode.Ldind_ref:
                 {
                     var addr = Pop();
-                    if (!IsAddress(addr, off)) break;
+                    if (!IsAddress(addr, off) || !SizeMatches(op, addr.T!, "reads", off)) break;
                     Push(op == ILOpCode.Ldind_ref ? StackOf(addr.T!, false) : LdindResult(op));
                     break;
                 }
                 case ILOpCode.Stind_ref or >= ILOpCode.Stind_i1 and <= ILOpCode.Stind_r8 or ILOpCode.Stind_i:
                 {
                     var v = Pop(); var addr = Pop();
-                    if (!IsWritableAddress(addr, off)) break;
+                    if (!IsWritableAddress(addr, off) || !SizeMatches(op, addr.T!, "writes", off)) break;
                     if (op == ILOpCode.Stind_ref) Expect(v, addr.T!, "the stored value", off);
                     else if (v.Kind != StindKind(op)) Fail(Rules.StackType, $"'{Name(op)}' stores a {v.Describe}", off);
                     else if (FlowTypeProvider.PrimitiveKind(addr.T!.Id) is { } pk && pk != v.Kind && _ts.EnumKind(addr.T!) != v.Kind)
@@ -461,8 +461,14 @@ internal sealed class TypeFlow
                     var idx = Pop(); var arr = Pop();
                     Index(idx, off);
                     var elem = Array(arr, off);
-                    if (op == ILOpCode.Ldelema) { Push(SV.ByRef(TypeToken(ins), false)); break; }
-                    if (op == ILOpCode.Ldelem) { Push(StackOf(TypeToken(ins), false)); break; }
+                    if (op is ILOpCode.Ldelema or ILOpCode.Ldelem)
+                    {
+                        var t = TypeToken(ins);
+                        if (elem != null) ElementMatches(arr, t, off);
+                        Push(op == ILOpCode.Ldelema ? SV.ByRef(t, false) : StackOf(t, false));
+                        break;
+                    }
+                    if (elem != null && !SizeMatches(op, elem, "reads", off)) break;
                     Push(op == ILOpCode.Ldelem_ref ? (elem != null ? StackOf(elem, false) : SV.Ref(FType.Object)) : LdelemResult(op));
                     break;
                 }
@@ -471,7 +477,8 @@ internal sealed class TypeFlow
                     var v = Pop(); var idx = Pop(); var arr = Pop();
                     Index(idx, off);
                     var elem = Array(arr, off);
-                    if (op == ILOpCode.Stelem) Expect(v, TypeToken(ins), "the stored element", off);
+                    if (op == ILOpCode.Stelem) { var t = TypeToken(ins); if (elem != null) ElementMatches(arr, t, off); Expect(v, t, "the stored element", off); }
+                    else if (elem != null && !SizeMatches(op, elem, "writes", off)) { }
                     else if (op == ILOpCode.Stelem_ref) { if (v.Kind != FKind.Ref) Fail(Rules.StackType, $"'stelem.ref' stores a {v.Describe}", off); }
                     else if (!v.IsNumeric) Fail(Rules.StackType, $"'{Name(op)}' stores a {v.Describe}", off);
                     _ = elem;
@@ -718,6 +725,48 @@ internal sealed class TypeFlow
             return null;
         }
         return arr.T!.Elem;
+    }
+
+    // What a typed load/store moves: 1, 2, 4, 8 bytes, native size, a float, or an object reference.
+    private static string? AccessSize(ILOpCode op) => op switch
+    {
+        ILOpCode.Ldind_i1 or ILOpCode.Ldind_u1 or ILOpCode.Stind_i1 or ILOpCode.Ldelem_i1 or ILOpCode.Ldelem_u1 or ILOpCode.Stelem_i1 => "1",
+        ILOpCode.Ldind_i2 or ILOpCode.Ldind_u2 or ILOpCode.Stind_i2 or ILOpCode.Ldelem_i2 or ILOpCode.Ldelem_u2 or ILOpCode.Stelem_i2 => "2",
+        ILOpCode.Ldind_i4 or ILOpCode.Ldind_u4 or ILOpCode.Stind_i4 or ILOpCode.Ldelem_i4 or ILOpCode.Ldelem_u4 or ILOpCode.Stelem_i4 => "4",
+        ILOpCode.Ldind_i8 or ILOpCode.Stind_i8 or ILOpCode.Ldelem_i8 or ILOpCode.Stelem_i8 => "8",
+        ILOpCode.Ldind_i or ILOpCode.Stind_i or ILOpCode.Ldelem_i or ILOpCode.Stelem_i => "n",
+        ILOpCode.Ldind_r4 or ILOpCode.Stind_r4 or ILOpCode.Ldelem_r4 or ILOpCode.Stelem_r4 => "r4",
+        ILOpCode.Ldind_r8 or ILOpCode.Stind_r8 or ILOpCode.Ldelem_r8 or ILOpCode.Stelem_r8 => "r8",
+        _ => "ref",
+    };
+
+    // A typed access must move exactly the bytes of what the reference or array holds: ldind.i8 through a
+    // ref byte, or stelem.i4 into a byte[], would read or write past the end of it.
+    private bool SizeMatches(ILOpCode op, FType target, string verb, int off)
+    {
+        string want = AccessSize(op)!;
+        string id = _ts.EnumUnderlyingId(target) ?? target.Id;
+        string? have = id switch
+        {
+            "System.Single" => "r4", "System.Double" => "r8",
+            _ when s_sameSize.TryGetValue(id, out var size) => size,
+            _ when target.Kind == FKind.Ref => "ref",
+            _ => null,
+        };
+        if (have == want) return true;
+        Fail(Rules.StackType, $"'{Name(op)}' {verb} {(want == "ref" ? "an object reference" : want + "-sized data")} from {target.Id}; the access must match the element type", off);
+        return false;
+    }
+
+    private void ElementMatches(SV arr, FType t, int off)
+    {
+        foreach (var a in arr.RefTypes)
+        {
+            var elem = a.Elem!;
+            bool ok = PointeeOk(elem, t) || elem.Kind == FKind.Ref && t.Kind == FKind.Ref && _ts.RefAssignable(elem, t)
+                || _ts.EnumUnderlyingId(elem) is { } u && s_sameSize.TryGetValue(u, out var x) && s_sameSize.TryGetValue(t.Id, out var y) && x == y;
+            if (!ok) { Fail(Rules.StackType, $"an array of {elem.Id} is accessed as {t.Id}", off); return; }
+        }
     }
 
     private static SV ConvResult(ILOpCode op) => op switch

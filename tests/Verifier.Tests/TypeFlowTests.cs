@@ -350,6 +350,36 @@ public class TypeFlowTests
     }), Rules.ReadOnlyWrite);
 
     [Test]
+    public void Wide_read_through_a_narrow_reference() => Verdicts.AssertRejected(OneMethod(typeof(long), [typeof(byte[])], il =>
+    {
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldc_I4_0);
+        il.Emit(OpCodes.Ldelema, typeof(byte));
+        il.Emit(OpCodes.Ldind_I8);
+        il.Emit(OpCodes.Ret);
+    }), Rules.StackType);
+
+    [Test]
+    public void Wide_store_into_a_byte_array() => Verdicts.AssertRejected(OneMethod(typeof(void), [typeof(byte[])], il =>
+    {
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldc_I4_0);
+        il.Emit(OpCodes.Ldc_I4, -1);
+        il.Emit(OpCodes.Stelem_I4);
+        il.Emit(OpCodes.Ret);
+    }), Rules.StackType);
+
+    [Test]
+    public void Byte_array_element_addressed_as_a_long() => Verdicts.AssertRejected(OneMethod(typeof(long), [typeof(byte[])], il =>
+    {
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldc_I4_0);
+        il.Emit(OpCodes.Ldelema, typeof(long));
+        il.Emit(OpCodes.Ldind_I8);
+        il.Emit(OpCodes.Ret);
+    }), Rules.StackType);
+
+    [Test]
     public void Legitimate_il_with_loops_handlers_and_generics_is_accepted() => Verdicts.AssertAccepted(OneMethod(typeof(int), [typeof(List<string>)], il =>
     {
         il.DeclareLocal(typeof(int));
