@@ -22,6 +22,7 @@ internal sealed class TypeFlow
     private readonly SV?[][] _entry;
     private readonly string[] _regionKey;
     private readonly List<SV> _args = [];
+    private readonly List<FType> _argTypes = []; // declared types (the stack normalises byte/short/bool to int32)
     private readonly List<FType> _locals = [];
     private readonly FType _return;
     private bool _failed;
@@ -54,8 +55,11 @@ internal sealed class TypeFlow
             var self = _ts.SelfType(def.GetDeclaringType());
             // A struct's `this` is a by-ref into the caller's frame that C# treats as scoped: it may not be returned.
             _args.Add(self.Kind == FKind.Value ? SV.ByRef(self, local: true) : SV.Ref(self));
+            _argTypes.Add(self.Kind == FKind.Value ? FlowTypeProvider.Instance.GetByReferenceType(self) : self);
         }
-        foreach (var p in sig.ParameterTypes) _args.Add(StackOf(p, local: false)! with { ReadOnly = p.ReadOnly });
+        foreach (var p in sig.ParameterTypes) { _args.Add(StackOf(p, local: false)! with { ReadOnly = p.ReadOnly }); _argTypes.Add(p); }
+        _typeGenerics = GenericConstraints(def.GetDeclaringType() is var dt && !dt.IsNil ? cx.Md.GetTypeDefinition(dt).GetGenericParameters() : default, "`");
+        _methodGenerics = GenericConstraints(def.GetGenericParameters(), "``");
         _return = sig.ReturnType;
         if (!body.LocalSignature.IsNil)
             _locals.AddRange(cx.Md.GetStandaloneSignature(body.LocalSignature).DecodeLocalSignature(FlowTypeProvider.Instance, GenericContext.None));
@@ -259,7 +263,7 @@ internal sealed class TypeFlow
                 {
                     var a = Arg((int)ins.Operand, off);
                     if (a == null) break;
-                    Push(a.Kind == FKind.ByRef ? SV.ByRef(new FType(FKind.ByRef, a.T!.Id + "&", a.T), true) : SV.ByRef(TypeOfSlot(a), local: true));
+                    Push(SV.ByRef(_argTypes[(int)ins.Operand], local: true));
                     break;
                 }
                 case ILOpCode.Starg or ILOpCode.Starg_s:
@@ -267,7 +271,7 @@ internal sealed class TypeFlow
                     var a = Arg((int)ins.Operand, off);
                     var v = Pop();
                     if (a != null && a.Kind == FKind.ByRef && v.Kind == FKind.ByRef && v.Local && _taintedArgs.Add((int)ins.Operand)) _taintGrew = true;
-                    if (a != null) ExpectSlot(v, a, $"argument {ins.Operand}", off);
+                    if (a != null) ExpectSlot(v, (int)ins.Operand, $"argument {ins.Operand}", off);
                     break;
                 }
                 case >= ILOpCode.Ldloc_0 and <= ILOpCode.Ldloc_3: Push(LocalValue((int)(op - ILOpCode.Ldloc_0), off)); break;
@@ -580,16 +584,37 @@ internal sealed class TypeFlow
         Expect(v, t, $"local {n}", off);
     }
 
-    private static FType TypeOfSlot(SV a) => a.T ?? FType.Object;
+    private void ExpectSlot(SV v, int arg, string what, int off) => Expect(v, _argTypes[arg], what, off);
 
-    private void ExpectSlot(SV v, SV slot, string what, int off)
+    // (a) generic parameters: a value of type T may be used as any of T's class or interface constraints.
+    private readonly Dictionary<string, List<FType>> _typeGenerics;
+    private readonly Dictionary<string, List<FType>> _methodGenerics;
+
+    private Dictionary<string, List<FType>> GenericConstraints(GenericParameterHandleCollection parameters, string prefix)
     {
-        var target = slot.Kind switch
+        var result = new Dictionary<string, List<FType>>(StringComparer.Ordinal);
+        if (parameters.Count == 0) return result;
+        foreach (var gh in parameters)
         {
-            FKind.ByRef => new FType(FKind.ByRef, slot.T!.Id + "&", slot.T),
-            _ => slot.T ?? FType.Object,
-        };
-        Expect(v, target, what, off);
+            var g = _cx.Md.GetGenericParameter(gh);
+            var list = new List<FType>();
+            foreach (var ch in g.GetConstraints())
+                list.Add(_ts.FromToken(_cx.Md.GetGenericParameterConstraint(ch).Type, GenericContext.None));
+            result[prefix + g.Index] = list;
+        }
+        return result;
+    }
+
+    // A reference (possibly a boxed generic parameter) used where `target` is expected.
+    private bool RefOk(FType s, FType target) =>
+        target.Id == "System.Object" || (s.Kind == FKind.Generic ? GenericAssignableToRef(s, target) : _ts.RefAssignable(s, target));
+
+    private bool GenericAssignableToRef(FType generic, FType target)
+    {
+        if (target.Id == "System.Object") return false; // C# boxes T first; an unboxed T as object could be a value type
+        var map = generic.Id.StartsWith("``", StringComparison.Ordinal) ? _methodGenerics : _typeGenerics;
+        return map.TryGetValue(generic.Id, out var constraints)
+            && constraints.Any(c => c.Kind == FKind.Ref && c.Id != "System.ValueType" && (c.Id == target.Id || _ts.RefAssignable(c, target)));
     }
 
     private SV? StackOf(FType t, bool local)
@@ -620,7 +645,9 @@ internal sealed class TypeFlow
             case FKind.I8: return v.Kind == FKind.I8;
             case FKind.NI: return v.Kind is FKind.NI or FKind.I4;
             case FKind.F: return v.Kind == FKind.F;
-            case FKind.Ref: return v.Kind == FKind.Ref && v.RefTypes.All(s => _ts.RefAssignable(s, target));
+            case FKind.Ref:
+                if (v.Kind == FKind.Generic) return GenericAssignableToRef(v.T!, target);
+                return v.Kind == FKind.Ref && v.RefTypes.All(s => RefOk(s, target));
             case FKind.ByRef: return v.Kind == FKind.ByRef && PointeeOk(v.T!, target.Elem!);
             case FKind.Value or FKind.Generic: return v.Kind == kind && v.T?.Id == target.Id;
             default: return true;
@@ -672,11 +699,13 @@ internal sealed class TypeFlow
         switch (obj.Kind)
         {
             case FKind.Ref when decl.Kind != FKind.Value:
-                if (!obj.RefTypes.All(s => _ts.RefAssignable(s, decl))) Fail(Rules.StackType, $"{what} should be {decl.Id} but is {obj.Describe} (type confusion)", off);
+                if (!obj.RefTypes.All(s => RefOk(s, decl))) Fail(Rules.StackType, $"{what} should be {decl.Id} but is {obj.Describe} (type confusion)", off);
                 return;
             case FKind.ByRef when PointeeOk(obj.T!, decl) || obj.T!.Kind == FKind.Ref && decl.Kind == FKind.Ref && _ts.RefAssignable(obj.T!, decl):
                 return;
             case FKind.Value when obj.T?.Id == decl.Id:
+                return;
+            case FKind.Generic when decl.Kind == FKind.Ref && GenericAssignableToRef(obj.T!, decl):
                 return;
             case FKind.I4 or FKind.I8 or FKind.NI when decl.Kind == FKind.Ref:
                 Fail(Rules.StackType, $"{what} should be {decl.Id} but is an integer: a reference forged from a number", off);

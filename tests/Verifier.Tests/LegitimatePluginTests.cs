@@ -250,3 +250,21 @@ public class LegitimateRefsTests
         Assert.That(r.Ok || r.Has(Rules.UnsafeApi), Is.True, Verdicts.Describe(r));
     }
 }
+
+public class LegitimateGenericsTests
+{
+    [Test]
+    public void Constrained_generic_values_are_used_as_their_constraints() => Verdicts.AssertAccepted(PluginCompiler.Compile("""
+        using System.Collections.Generic;
+        namespace Vendor;
+        public abstract class Named { public abstract string Name { get; } }
+        public static class Generic
+        {
+            public static void Add<TList, T>(TList list, T item) where TList : List<T> => list.Add(item);
+            public static string NameOf<T>(T x) where T : Named => x.Name;
+            public static Named AsNamed<T>(T x) where T : Named => x;
+            public static void Bump(byte b) { Inc(ref b); }
+            static void Inc(ref byte b) => b++;
+        }
+        """, "Vendor.Generic"));
+}
