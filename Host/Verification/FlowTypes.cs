@@ -309,6 +309,39 @@ internal sealed class FlowTypeSystem(VerificationContext cx)
         return ([.. invoke.GetParameters().Select(p => FromRuntime(p.ParameterType, gc.TypeArgs))], FromRuntime(invoke.ReturnType, gc.TypeArgs));
     }
 
+    /// <summary>Whether a by-ref parameter is read-only (<c>in</c> / <c>ref readonly</c>): a read-only reference may be passed to it.</summary>
+    public bool ParamAcceptsReadOnly(EntityHandle method, int index)
+    {
+        if (method.Kind == HandleKind.MethodSpecification) method = _md.GetMethodSpecification((MethodSpecificationHandle)method).Method;
+        static bool Named(string n) => n is "System.Runtime.CompilerServices.IsReadOnlyAttribute" or "System.Runtime.CompilerServices.RequiresLocationAttribute";
+        if (method.Kind == HandleKind.MethodDefinition)
+        {
+            foreach (var ph in _md.GetMethodDefinition((MethodDefinitionHandle)method).GetParameters())
+            {
+                var p = _md.GetParameter(ph);
+                if (p.SequenceNumber != index + 1) continue;
+                return (p.Attributes & ParameterAttributes.In) != 0
+                    || p.GetCustomAttributes().Any(a => Named(SdkSurface.AttributeTypeName(_md, _md.GetCustomAttribute(a))));
+            }
+            return false;
+        }
+        if (method.Kind != HandleKind.MemberReference) return false;
+        var mr = _md.GetMemberReference((MemberReferenceHandle)method);
+        var parent = mr.Parent.Kind == HandleKind.TypeSpecification ? ReferenceRules.SpecHead(_md, (TypeSpecificationHandle)mr.Parent) : mr.Parent;
+        if (parent.Kind == HandleKind.TypeDefinition)
+        {
+            string want = _md.GetString(mr.Name);
+            foreach (var mh in _md.GetTypeDefinition((TypeDefinitionHandle)parent).GetMethods())
+                if (_md.GetString(_md.GetMethodDefinition(mh).Name) == want && ParamAcceptsReadOnly(mh, index)) return true;
+            return false;
+        }
+        if (cx.Types.Runtime(parent) is not { } rt) return false;
+        const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+        return rt.GetMember(_md.GetString(mr.Name), MemberTypes.Method | MemberTypes.Constructor, all).OfType<MethodBase>()
+            .Select(m => m.GetParameters()).Where(ps => index < ps.Length)
+            .Any(ps => ps[index].IsIn || ps[index].GetCustomAttributesData().Any(a => Named(a.AttributeType.FullName ?? "")));
+    }
+
     /// <summary>Whether an instance method may be called on read-only memory: the struct or the method is readonly.</summary>
     public bool IsReadOnlyMember(FType decl, EntityHandle method)
     {

@@ -930,7 +930,7 @@ internal sealed class TypeFlow
         {
             var v = pop();
             anyLocalByRef |= v.Kind == FKind.ByRef && v.Local;
-            if (v.Kind == FKind.ByRef && v.ReadOnly && sig.ParameterTypes[p].Kind == FKind.ByRef && !sig.ParameterTypes[p].ReadOnly)
+            if (v.Kind == FKind.ByRef && v.ReadOnly && sig.ParameterTypes[p].Kind == FKind.ByRef && !sig.ParameterTypes[p].ReadOnly && !_ts.ParamAcceptsReadOnly(ins.Token, p))
             {
                 Fail(Rules.ReadOnlyWrite, $"passes a read-only reference as writable 'ref' argument {p + 1} of {callee}", off);
                 return;

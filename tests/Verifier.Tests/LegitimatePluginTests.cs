@@ -264,6 +264,8 @@ public class LegitimateGenericsTests
             public static string NameOf<T>(T x) where T : Named => x.Name;
             public static Named AsNamed<T>(T x) where T : Named => x;
             public static void Bump(byte b) { Inc(ref b); }
+            public static int Sum(string s) { ref readonly char c = ref s.GetPinnableReference(); return Twice(in c) + Twice(in System.MemoryExtensions.AsSpan(s)[0]); }
+            static int Twice(in char c) => c * 2;
             static void Inc(ref byte b) => b++;
         }
         """, "Vendor.Generic"));

@@ -380,6 +380,25 @@ public class TypeFlowTests
     }), Rules.StackType);
 
     [Test]
+    public void Readonly_reference_passed_as_a_writable_ref() => Verdicts.AssertRejected(IlPlugin.Build(p =>
+    {
+        var poke = p.Method("Poke", typeof(void), [typeof(char).MakeByRefType()], il =>
+        {
+            il.Emit(OpCodes.Ldarg_0);
+            il.Emit(OpCodes.Ldc_I4, 'X');
+            il.Emit(OpCodes.Stind_I2);
+            il.Emit(OpCodes.Ret);
+        });
+        p.Method("Evil", typeof(void), None, il =>
+        {
+            il.Emit(OpCodes.Ldstr, "Switchboard");
+            il.Emit(OpCodes.Call, typeof(string).GetMethod("GetPinnableReference")!);
+            il.Emit(OpCodes.Call, poke);
+            il.Emit(OpCodes.Ret);
+        });
+    }), Rules.ReadOnlyWrite);
+
+    [Test]
     public void Legitimate_il_with_loops_handlers_and_generics_is_accepted() => Verdicts.AssertAccepted(OneMethod(typeof(int), [typeof(List<string>)], il =>
     {
         il.DeclareLocal(typeof(int));
