@@ -13,6 +13,7 @@ internal sealed class VerificationContext(PEReader pe, MetadataReader md, Verifi
     public VerifierPolicy Policy { get; } = policy;
     public string AssemblyName { get; } = assemblyName;
     public List<Violation> Violations { get; } = [];
+    private readonly HashSet<Violation> _seen = [];
     public TypeResolver Types { get; } = new(md, policy);
     private FlowTypeSystem? _flowTypes;
     public FlowTypeSystem FlowTypes => _flowTypes ??= new FlowTypeSystem(this);
@@ -27,9 +28,8 @@ internal sealed class VerificationContext(PEReader pe, MetadataReader md, Verifi
     public void Report(string rule, string message, string? type = null, string? method = null, int? offset = null)
     {
         // One report per place and rule is enough for a vendor; IL loops would otherwise repeat it.
-        foreach (var v in Violations)
-            if (v.Rule == rule && v.Type == type && v.Method == method && v.IlOffset == offset && v.Message == message) return;
-        Violations.Add(new Violation(AssemblyName, type, method, offset, rule, message));
+        var v = new Violation(AssemblyName, type, method, offset, rule, message);
+        if (_seen.Add(v)) Violations.Add(v);
     }
 
     public void Report(string rule, string message, MethodDefinitionHandle method, int? offset = null) =>
