@@ -47,7 +47,11 @@ nfs.SetAction(_ =>
     return 0;
 });
 
-var root = new RootCommand("Switchboard: a plugin-hosted virtual switch for network functions.") { run, validate, nfs };
+var dllArgument = new Argument<string>("dll") { Description = "The plugin assembly to verify." };
+var verifyPlugin = new Command("verify-plugin", "Verify a plugin assembly's IL against the plugin policy; list every violation.") { dllArgument };
+verifyPlugin.SetAction(parse => VerifyPluginCommand.Execute(parse.GetValue(dllArgument)!, Console.Out, Console.Error));
+
+var root = new RootCommand("Switchboard: a plugin-hosted virtual switch for network functions.") { run, validate, nfs, verifyPlugin };
 return root.Parse(args).Invoke();
 
 static string DefaultConfig()
