@@ -51,7 +51,19 @@ var dllArgument = new Argument<string>("dll") { Description = "The plugin assemb
 var verifyPlugin = new Command("verify-plugin", "Verify a plugin assembly's IL against the plugin policy; list every violation.") { dllArgument };
 verifyPlugin.SetAction(parse => VerifyPluginCommand.Execute(parse.GetValue(dllArgument)!, Console.Out, Console.Error));
 
-var root = new RootCommand("Switchboard: a plugin-hosted virtual switch for network functions.") { run, validate, nfs, verifyPlugin };
+var networkArgument = new Argument<string>("network") { Description = "Network description (JSON; see PolicyCheck/Network/README.md)." };
+var jsonOption = new Option<bool>("--json") { Description = "Machine-readable output." };
+var solverOption = new Option<string?>("--solver") { Description = "z3, cvc5 or portfolio (default: the file's options.solver)." };
+var dotOption = new Option<string?>("--dot") { Description = "Write each counterexample as a Graphviz file into this folder." };
+var verify = new Command("verify", "Check a network's isolation invariants with an SMT solver (VMN); violations come with a trace.")
+{
+    networkArgument, jsonOption, solverOption, dotOption,
+};
+verify.SetAction(async (parse, cancel) => await VerifyCommand.ExecuteAsync(
+    new VerifyCommand.Options(parse.GetValue(networkArgument)!, parse.GetValue(jsonOption), parse.GetValue(solverOption), parse.GetValue(dotOption)),
+    Console.Out, Console.Error, cancel));
+
+var root = new RootCommand("Switchboard: a plugin-hosted virtual switch for network functions.") { run, validate, nfs, verifyPlugin, verify };
 return root.Parse(args).Invoke();
 
 static string DefaultConfig()
