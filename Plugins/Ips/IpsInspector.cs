@@ -36,7 +36,7 @@ public sealed class IpsInspector
         _streamIdleTicks = streamIdleTicks;
         _infectedIdleTicks = infectedIdleTicks;
         RuleHits = new long[set.Rules.Length];
-        _packetScan = new ScanState(set.Rules.Length);
+        _packetScan = new ScanState();
     }
 
     /// <summary>Stream directions with matcher state; flows currently infected.</summary>
@@ -56,7 +56,7 @@ public sealed class IpsInspector
         {
             if (_infected.ContainsKey(key)) return; // already dropping the flow: no need to look further
             if (_streams.Count >= _maxStreams) { Untracked++; return; }
-            s = _pool.Count > 0 ? _pool.Pop() : new ScanState(_set.Rules.Length);
+            s = _pool.Count > 0 ? _pool.Pop() : new ScanState();
             s.Reset(key, stream.Direction, tcp: true);
             if (!last) _streams.Add(key, s);
         }
@@ -120,7 +120,8 @@ public sealed class IpsInspector
     private void OnContent(ScanState s, int r, int k, int length, long end)
     {
         var rule = _set.Rules[r];
-        int progress = s.Progress[r];
+        int i = s.Find(r);
+        int progress = i < 0 ? 0 : s.Progress[i];
         if (progress == rule.Contents.Count) return; // already fired for this stream
         var c = rule.Contents[k];
         long start = end - length;
@@ -128,18 +129,20 @@ public sealed class IpsInspector
         {
             if (c.Offset >= 0 && start < c.Offset) return;
             if (c.Depth >= 0 && end > Math.Max(0, c.Offset) + c.Depth) return;
-            if (progress <= 1) { s.LastEnd[r] = end; s.Progress[r] = progress = 1; } // (re)anchor on the latest first content
-            else return;
+            if (progress > 1) return;
+            if (i < 0) i = s.Add(r);
+            s.LastEnd[i] = end; // (re)anchor on the latest first content
+            s.Progress[i] = progress = 1;
         }
         else
         {
-            if (k != progress) return;
-            long prev = s.LastEnd[r];
+            if (i < 0 || k != progress) return;
+            long prev = s.LastEnd[i];
             if (c.Distance >= 0 && start < prev + c.Distance) return;
             if (c.Within >= 0 && end > prev + c.Within) return;
             if (c.Distance < 0 && c.Within < 0 && start < prev) return;
-            s.LastEnd[r] = end;
-            s.Progress[r] = ++progress;
+            s.LastEnd[i] = end;
+            s.Progress[i] = ++progress;
         }
         if (progress == rule.Contents.Count) Fire(s, r, rule);
     }
@@ -173,16 +176,19 @@ public sealed class IpsInspector
         return rule.HeaderMatches(tcp, key.SourceIpv4, key.SourcePort, key.DestinationIpv4, key.DestinationPort);
     }
 
-    /// <summary>Matcher state of one stream direction (or of the UDP packet being scanned).</summary>
-    private sealed class ScanState(int rules)
+    /// <summary>Matcher state of one stream direction (or of the UDP packet being scanned). Rule progress is
+    /// sparse (only rules whose first content was seen), so memory and reset cost do not grow with the rule count;
+    /// the arrays grow by doubling and are kept when the state is pooled.</summary>
+    private sealed class ScanState
     {
         public FlowKey Key;
         public StreamDirection Direction;
         public bool Tcp;
         public int Exact, Folded;
         public long LastTick;
-        public readonly int[] Progress = new int[rules];
-        public readonly long[] LastEnd = new long[rules];
+        public int Count;
+        public int[] Rule = new int[4], Progress = new int[4];
+        public long[] LastEnd = new long[4];
 
         public void Reset(in FlowKey key, StreamDirection dir, bool tcp)
         {
@@ -190,7 +196,28 @@ public sealed class IpsInspector
             Direction = dir;
             Tcp = tcp;
             Exact = Folded = 0;
-            Array.Clear(Progress);
+            Count = 0;
+        }
+
+        public int Find(int rule)
+        {
+            for (int i = 0; i < Count; i++)
+                if (Rule[i] == rule) return i;
+            return -1;
+        }
+
+        public int Add(int rule)
+        {
+            if (Count == Rule.Length)
+            {
+                Array.Resize(ref Rule, Count * 2);
+                Array.Resize(ref Progress, Count * 2);
+                Array.Resize(ref LastEnd, Count * 2);
+            }
+            Rule[Count] = rule;
+            Progress[Count] = 0;
+            LastEnd[Count] = 0;
+            return Count++;
         }
     }
 

@@ -234,3 +234,44 @@ public class IpsNfTests
         Assert.That(e2!.JsonPath, Does.Contain("windowSize"));
     }
 }
+
+public class IpsWindowSizeTests
+{
+    [Test]
+    public void SignatureStraddlingTumblingWindowsIsFoundByCarriedState()
+    {
+        // 4-byte tumbling windows: "xxEVILPAYLOADyy" is cut into "xxEV" "ILPA" "YLOA" "Dyy" (the last on FIN).
+        var json = "{\"rules\":[\"drop tcp any any -> any any (content:\\\"EVILPAYLOAD\\\"; sid:1;)\"],\"windowSize\":4}";
+        var h = new GraphHarness();
+        var cfg = new NfConfig(JsonDocument.Parse(json).RootElement.Clone(), "$.nfs.ips.config");
+        var nf = new IpsNf();
+        var output = h.Capture(nf.Build(h.Input, h.NfContext("ips", cfg)));
+        h.Push(Frames.Tcp("10.1.1.1", "10.2.2.2", 1000, 80, seq: 100, flags: TcpH.Syn));
+        h.Push(Frames.Tcp("10.1.1.1", "10.2.2.2", 1000, 80, seq: 101, payload: Encoding.ASCII.GetBytes("xxEVILPAYLOA")));
+        Assert.That(nf.Inspector.DropMatches, Is.Zero, "the last full window ends before the signature does");
+        h.Push(Frames.Tcp("10.1.1.1", "10.2.2.2", 1000, 80, seq: 113, flags: TcpH.Ack | TcpH.Fin, payload: Encoding.ASCII.GetBytes("Dyy")));
+        Assert.That(nf.Inspector.DropMatches, Is.EqualTo(1));
+        Assert.That(output.Packets, Has.Count.EqualTo(2), "the FIN segment completing the signature is dropped");
+        Assert.That(nf.Inspector.Streams, Is.Zero, "state released at the stream's end");
+        Assert.That(h.InUseDelta, Is.Zero);
+    }
+
+    [Test]
+    public void ManyRulesAndFlowsKeepSparseStateAndStillMatch()
+    {
+        var rules = Enumerable.Range(1, 300).Select(i => $"alert tcp any any -> any any (content:\"sig{i:D4}\"; content:\"end{i:D4}\"; distance:0; sid:{i};)").ToArray();
+        var h = new GraphHarness();
+        var cfg = new NfConfig(JsonDocument.Parse(JsonSerializer.Serialize(new { rules })).RootElement.Clone(), "$.nfs.ips.config");
+        var nf = new IpsNf();
+        h.Capture(nf.Build(h.Input, h.NfContext("ips", cfg)));
+        for (int f = 0; f < 20; f++)
+        {
+            string text = $"sig{f + 1:D4} ... sig{f + 2:D4} end{f + 2:D4} end{f + 1:D4}";
+            h.Push(Frames.Tcp("10.1.1.1", "10.2.2.2", (ushort)(2000 + f), 80, seq: 100, flags: TcpH.Syn));
+            h.Push(Frames.Tcp("10.1.1.1", "10.2.2.2", (ushort)(2000 + f), 80, seq: 101, payload: Encoding.ASCII.GetBytes(text)));
+        }
+        Assert.That(nf.Inspector.Alerts, Is.EqualTo(40), "two rules per flow");
+        Assert.That(nf.Inspector.RuleHits.Count(n => n > 0), Is.EqualTo(21));
+        Assert.That(h.InUseDelta, Is.Zero);
+    }
+}
