@@ -52,9 +52,14 @@ public sealed class IpsInspector
     {
         var key = stream.Flow;
         bool last = stream.Reason != WindowReason.Full;
+        if (_infected.Count > 0 && _infected.ContainsKey(key))
+        {
+            // Already dropping the flow: nothing more to look for.
+            if (_streams.Remove(key, out var done)) _pool.Push(done);
+            return;
+        }
         if (!_streams.TryGetValue(key, out var s))
         {
-            if (_infected.ContainsKey(key)) return; // already dropping the flow: no need to look further
             if (_streams.Count >= _maxStreams) { Untracked++; return; }
             s = _pool.Count > 0 ? _pool.Pop() : new ScanState();
             s.Reset(key, stream.Direction, tcp: true);

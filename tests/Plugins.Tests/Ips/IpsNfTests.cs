@@ -115,6 +115,7 @@ public class IpsNfTests
         Assert.That(r.Pass(Reply(4003, 501, "HTTP/1.1 200 OK")), Is.False);
         Assert.That(r.Pass(Frames.Tcp(Client, Server, 4003, 80, seq: 120, ack: 501, flags: TcpH.Ack | TcpH.Fin)), Is.False);
         Assert.That(r.Counter("dropped-packets"), Is.EqualTo(4));
+        Assert.That(r.Nf.Inspector.Streams, Is.Zero, "an infected stream is no longer scanned");
         // Another connection between the same hosts is not infected.
         r.Handshake(4004);
         Assert.That(r.Pass(Data(4004, 101, "innocent")), Is.True);
