@@ -6,6 +6,8 @@ public class ModelFilesTests
     [TestCase("firewall.vmn", "class StatefulFirewall (acls: List[FwRule]")]
     [TestCase("firewall.vmn", "val established: Set[Flow]")]
     [TestCase("lpm.vmn", "class LpmRouter (routes: List[LpmRoute]")]
+    [TestCase("ips.vmn", "class SnortIps {")]
+    [TestCase("ips.vmn", "val infected: Set[Flow]")]
     public void ModelShipsWithThePlugin(string file, string expected)
     {
         string path = Path.Combine(TestContext.CurrentContext.TestDirectory, file);
