@@ -20,6 +20,7 @@ internal sealed class NfRegistry
         r.AddAssembly(typeof(Switchboard.Plugins.Maglev.MaglevNf).Assembly);
         r.AddAssembly(typeof(Switchboard.Plugins.Firewall.FirewallNf).Assembly);
         r.AddAssembly(typeof(Switchboard.Plugins.Lpm.LpmNf).Assembly);
+        r.AddAssembly(typeof(Switchboard.Plugins.Ips.IpsNf).Assembly);
         return r;
     }
 
