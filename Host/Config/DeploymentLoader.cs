@@ -33,7 +33,7 @@ internal static class DeploymentLoader
         var sourcePath = Path.GetFullPath(sourceName);
         baseDirectory ??= Path.GetDirectoryName(sourcePath) ?? Directory.GetCurrentDirectory();
         var syntaxErrors = new List<ConfigError>();
-        if (!JsonSourceMap.TryScan(Encoding.UTF8.GetBytes(json), syntaxErrors, out var map))
+        if (!JsonSourceMap.TryScan(Encoding.UTF8.GetBytes(json), (path, message, line, column) => syntaxErrors.Add(new ConfigError(path, message, line, column)), out var map))
             return Result(null, syntaxErrors, sourceName);
 
         var diag = new Diagnostics(map);

@@ -1,7 +1,7 @@
 namespace Switchboard.Host.Config;
 
 /// <summary>Collects errors (validation goes on after each one) and attaches line:column from the source map.</summary>
-internal sealed class Diagnostics(JsonSourceMap map)
+internal sealed class Diagnostics(JsonSourceMap map) : IJsonDiagnostics
 {
     private readonly List<ConfigError> _errors = [];
 

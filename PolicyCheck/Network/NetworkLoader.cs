@@ -34,7 +34,7 @@ public static class NetworkLoader
     internal static NetworkLoadResult Parse(string json, string sourceName, bool reportLoops)
     {
         var syntaxErrors = new List<NetworkError>();
-        if (!JsonSourceMap.TryScan(Encoding.UTF8.GetBytes(json), syntaxErrors, out var map))
+        if (!JsonSourceMap.TryScan(Encoding.UTF8.GetBytes(json), (path, message, line, column) => syntaxErrors.Add(new NetworkError(path, message, line, column)), out var map))
             return Result(null, syntaxErrors, sourceName);
         var diag = new Diagnostics(map);
         diag.AddRange(syntaxErrors);

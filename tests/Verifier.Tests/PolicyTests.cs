@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Switchboard.Verifier.Tests.Support;
 
 namespace Switchboard.Verifier.Tests;
@@ -62,29 +61,25 @@ public class PolicyTests
     {
         // The Sdk is where the unsafe code lives; as a plugin it must fail on pointers, localloc and friends.
         var image = PluginCompiler.InTree(typeof(Switchboard.Sdk.Pipe).Assembly);
-        var clock = Stopwatch.StartNew();
         var r = Verdicts.Verify(image);
-        clock.Stop();
         Assert.That(r.Has(Rules.Pointer), Is.True);
         Assert.That(r.Has(Rules.ForbiddenOpcode), Is.True);
         Assert.That(r.Has(Rules.FixedBuffer), Is.True);
-        TestContext.Out.WriteLine($"verify Switchboard.Sdk: {r.MethodsChecked} methods, {image.Length / 1024} KiB, {clock.Elapsed.TotalMilliseconds:F1} ms, {r.Violations.Count} violations");
     }
 
     [Test]
-    public void Verify_times_of_first_party_plugins()
+    public void First_party_plugins_verify_cleanly_every_time()
     {
+        // Verification caches framework lookups across runs; repeated runs must give the same verdict.
+        // (Verify times are measured by `./switchboard bench --verify`, not here.)
         foreach (var asm in new[] { typeof(Switchboard.Plugins.Ttl.TtlNf).Assembly, typeof(Switchboard.Plugins.Monitor.MonitorNf).Assembly })
         {
             var image = PluginCompiler.InTree(asm);
-            Verdicts.Verify(image); // warm
-            var clock = Stopwatch.StartNew();
+            Verdicts.Verify(image);
             const int runs = 20;
             VerificationResult? r = null;
             for (int i = 0; i < runs; i++) r = Verdicts.Verify(image);
-            clock.Stop();
             Assert.That(r!.Ok, Is.True);
-            TestContext.Out.WriteLine($"verify {r.Assembly}: {r.MethodsChecked} methods, {image.Length / 1024} KiB, {clock.Elapsed.TotalMilliseconds / runs:F2} ms per verify");
         }
     }
 }

@@ -1,16 +1,16 @@
 using System.Text.Json;
 
-namespace Switchboard.Host.Config;
+namespace Switchboard.Json;
 
 /// <summary>
 /// A JSON object being validated: typed getters that record an error (and return null) instead of throwing,
 /// so one pass reports every problem. Missing optional keys return null without an error.
 /// </summary>
-internal sealed class ObjectView
+public sealed class ObjectView
 {
-    private readonly Diagnostics _diag;
+    private readonly IJsonDiagnostics _diag;
 
-    private ObjectView(JsonElement element, string path, Diagnostics diag)
+    private ObjectView(JsonElement element, string path, IJsonDiagnostics diag)
     {
         Element = element;
         Path = path;
@@ -21,7 +21,7 @@ internal sealed class ObjectView
     public string Path { get; }
 
     /// <summary>A view of <paramref name="element"/>, or null (error recorded) when it is not an object.</summary>
-    public static ObjectView? From(JsonElement element, string path, Diagnostics diag)
+    public static ObjectView? From(JsonElement element, string path, IJsonDiagnostics diag)
     {
         if (element.ValueKind == JsonValueKind.Object) return new ObjectView(element, path, diag);
         diag.Error(path, $"expected an object, got {Describe(element)}");
@@ -77,7 +77,7 @@ internal sealed class ObjectView
     public long? Integer(string key, long min, long max, bool required = false) =>
         Get(key, required, out var v) ? IntegerValue(v, ChildPath(key), min, max, _diag) : null;
 
-    public static long? IntegerValue(JsonElement v, string path, long min, long max, Diagnostics diag)
+    public static long? IntegerValue(JsonElement v, string path, long min, long max, IJsonDiagnostics diag)
     {
         long n;
         if (v.ValueKind != JsonValueKind.Number)

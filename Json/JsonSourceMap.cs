@@ -1,14 +1,14 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace Switchboard.Host.Config;
+namespace Switchboard.Json;
 
 /// <summary>
 /// Line:column of every key and array element in a JSON text. JsonDocument keeps no positions, so one
 /// Utf8JsonReader pass records them; the same pass reports duplicate keys (anywhere, NF configs included)
 /// and syntax errors with the reader's position.
 /// </summary>
-internal sealed partial class JsonSourceMap
+public sealed partial class JsonSourceMap
 {
     private readonly Dictionary<string, (int Line, int Column)> _positions = new(StringComparer.Ordinal);
     private readonly byte[] _utf8;
@@ -31,8 +31,9 @@ internal sealed partial class JsonSourceMap
         return _positions.TryGetValue(JsonPath.Root, out var root) ? root : null;
     }
 
-    /// <summary>Scans <paramref name="utf8"/>. Returns false (with the reader's error added) when it is not valid JSON.</summary>
-    public static bool TryScan(byte[] utf8, List<ConfigError> errors, out JsonSourceMap map)
+    /// <summary>Scans <paramref name="utf8"/>, reporting duplicate keys and syntax errors as (path, message, line, column).
+    /// Returns false when it is not valid JSON.</summary>
+    public static bool TryScan(byte[] utf8, Action<string, string, int?, int?> report, out JsonSourceMap map)
     {
         map = new JsonSourceMap(utf8);
         var stack = new Stack<Frame>();
@@ -54,7 +55,7 @@ internal sealed partial class JsonSourceMap
                     var name = reader.GetString()!;
                     var path = JsonPath.Key(frame.Path, name);
                     if (frame.Keys!.TryGetValue(name, out var first))
-                        errors.Add(new ConfigError(path, $"duplicate key '{name}' (first defined at line {first.Line}); each key may appear once", at.Line, at.Column));
+                        report(path, $"duplicate key '{name}' (first defined at line {first.Line}); each key may appear once", at.Line, at.Column);
                     else
                         frame.Keys[name] = at;
                     map._positions.TryAdd(path, at);
@@ -84,7 +85,7 @@ internal sealed partial class JsonSourceMap
             var path = stack.Count == 0 ? JsonPath.Root : stack.Peek().PendingPath ?? stack.Peek().Path;
             int line = (int)(e.LineNumber ?? 0) + 1;
             int column = map.ColumnOf(line, (int)(e.BytePositionInLine ?? 0));
-            errors.Add(new ConfigError(path, "malformed JSON: " + ReaderPosition().Replace(e.Message, "").TrimEnd(), line, column));
+            report(path, "malformed JSON: " + ReaderPosition().Replace(e.Message, "").TrimEnd(), line, column);
             return false;
         }
     }

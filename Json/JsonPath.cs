@@ -1,7 +1,7 @@
-namespace Switchboard.PolicyCheck.Network.Json;
+namespace Switchboard.Json;
 
 /// <summary>Builds JSONPath-style locations (<c>$.ports.gen0</c>, <c>$.chains[1].through[0]</c>, <c>$.nfs['a.b']</c>).</summary>
-internal static class JsonPath
+public static class JsonPath
 {
     public const string Root = "$";
 

@@ -1,7 +1,7 @@
-namespace Switchboard.PolicyCheck.Network.Json;
+namespace Switchboard.Json;
 
 /// <summary>Suggests the closest known name for a typo (case-insensitive optimal string alignment distance).</summary>
-internal static class NearestName
+public static class NearestName
 {
     /// <summary>The closest candidate within a typo-sized distance, or null.</summary>
     public static string? Find(string input, IEnumerable<string> candidates)
