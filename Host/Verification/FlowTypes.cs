@@ -342,6 +342,36 @@ internal sealed class FlowTypeSystem(VerificationContext cx)
             .Any(ps => ps[index].IsIn || ps[index].GetCustomAttributesData().Any(a => Named(a.AttributeType.FullName ?? "")));
     }
 
+    /// <summary>Whether a by-ref parameter is <c>out</c> (and not <c>in</c>): C# treats it as scoped.</summary>
+    public bool ParamIsOut(EntityHandle method, int index)
+    {
+        if (method.Kind == HandleKind.MethodSpecification) method = _md.GetMethodSpecification((MethodSpecificationHandle)method).Method;
+        static bool IsOut(ParameterAttributes a) => (a & ParameterAttributes.Out) != 0 && (a & ParameterAttributes.In) == 0;
+        if (method.Kind == HandleKind.MethodDefinition)
+        {
+            foreach (var ph in _md.GetMethodDefinition((MethodDefinitionHandle)method).GetParameters())
+            {
+                var p = _md.GetParameter(ph);
+                if (p.SequenceNumber == index + 1) return IsOut(p.Attributes);
+            }
+            return false;
+        }
+        if (method.Kind != HandleKind.MemberReference) return false;
+        var mr = _md.GetMemberReference((MemberReferenceHandle)method);
+        var parent = mr.Parent.Kind == HandleKind.TypeSpecification ? ReferenceRules.SpecHead(_md, (TypeSpecificationHandle)mr.Parent) : mr.Parent;
+        string want = _md.GetString(mr.Name);
+        // Overloads are not told apart by signature here, so every same-named overload must agree.
+        if (parent.Kind == HandleKind.TypeDefinition)
+        {
+            var same = _md.GetTypeDefinition((TypeDefinitionHandle)parent).GetMethods().Where(mh => _md.GetString(_md.GetMethodDefinition(mh).Name) == want).ToList();
+            return same.Count > 0 && same.All(mh => ParamIsOut(mh, index));
+        }
+        if (cx.Types.Runtime(parent) is not { } rt) return false;
+        const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+        var overloads = rt.GetMember(want, MemberTypes.Method | MemberTypes.Constructor, all).OfType<MethodBase>().Select(m => m.GetParameters()).ToList();
+        return overloads.Count > 0 && overloads.All(ps => index < ps.Length && ps[index].IsOut && !ps[index].IsIn);
+    }
+
     /// <summary>Whether an instance method may be called on read-only memory: the struct or the method is readonly.</summary>
     public bool IsReadOnlyMember(FType decl, EntityHandle method)
     {

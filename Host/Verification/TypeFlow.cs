@@ -57,7 +57,11 @@ internal sealed class TypeFlow
             _args.Add(self.Kind == FKind.Value ? SV.ByRef(self, local: true) : SV.Ref(self));
             _argTypes.Add(self.Kind == FKind.Value ? FlowTypeProvider.Instance.GetByReferenceType(self) : self);
         }
+        int firstParam = _args.Count;
         foreach (var p in sig.ParameterTypes) { _args.Add(StackOf(p, local: false)! with { ReadOnly = p.ReadOnly }); _argTypes.Add(p); }
+        // An `out` parameter is scoped (C# 11 ref safety): it may not be returned, so callers may pass their locals to it.
+        for (int i = firstParam; i < _args.Count; i++)
+            if (_args[i].Kind == FKind.ByRef && _ts.ParamIsOut(mh, i - firstParam)) _taintedArgs.Add(i);
         _typeGenerics = GenericConstraints(def.GetDeclaringType() is var dt && !dt.IsNil ? cx.Md.GetTypeDefinition(dt).GetGenericParameters() : default, "`");
         _methodGenerics = GenericConstraints(def.GetGenericParameters(), "``");
         _return = sig.ReturnType;
@@ -929,7 +933,9 @@ internal sealed class TypeFlow
         for (int p = sig.ParameterTypes.Length - 1; p >= 0; p--)
         {
             var v = pop();
-            anyLocalByRef |= v.Kind == FKind.ByRef && v.Local;
+            // A ref the callee returns cannot point into an `out` argument: plugin methods are held to that rule
+            // above, framework and Sdk methods are compiled by C#, which enforces it.
+            anyLocalByRef |= v.Kind == FKind.ByRef && v.Local && !_ts.ParamIsOut(ins.Token, p);
             if (v.Kind == FKind.ByRef && v.ReadOnly && sig.ParameterTypes[p].Kind == FKind.ByRef && !sig.ParameterTypes[p].ReadOnly && !_ts.ParamAcceptsReadOnly(ins.Token, p))
             {
                 Fail(Rules.ReadOnlyWrite, $"passes a read-only reference as writable 'ref' argument {p + 1} of {callee}", off);

@@ -85,7 +85,6 @@ public class HostileCSharpTests
         yield return new("ReadOnlySpan over an in", Rules.SpanFromRef, Plugin("static int Evil() { int x = 0; return new ReadOnlySpan<int>(in x)[0]; }"));
         yield return new("Vector128.LoadUnsafe", Rules.UnsafeApi, Plugin(
             "static void Evil() { byte b = 0; System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b); }"));
-        yield return new("CollectionsMarshal.SetCount", Rules.UnsafeApi, Plugin("static void Evil() { System.Runtime.InteropServices.CollectionsMarshal.SetCount(new List<int>(), 4); }"));
         yield return new("GetUninitializedObject", Rules.Reflection, Plugin("static void Evil() { RuntimeHelpers.GetUninitializedObject(typeof(NfContext)); }", cs));
         yield return new("GC.Collect", Rules.ApiNotAllowed, Plugin("static void Evil() { GC.Collect(); }"));
         yield return new("direct recursion", Rules.Recursion, Plugin("static void Evil() => Depth(1); static int Depth(int n) => n == 0 ? 0 : 1 + Depth(n - 1);"));

@@ -12,6 +12,18 @@ public class LegitimatePluginTests
     [Test]
     public void Monitor_plugin_as_built() => Verdicts.AssertAccepted(PluginCompiler.InTree(typeof(Switchboard.Plugins.Monitor.MonitorNf).Assembly));
 
+    private static IEnumerable<System.Reflection.Assembly> FirstParty() =>
+    [
+        typeof(Switchboard.Plugins.Nat.NatNf).Assembly,
+        typeof(Switchboard.Plugins.Maglev.MaglevNf).Assembly,
+        typeof(Switchboard.Plugins.Firewall.FirewallNf).Assembly,
+        typeof(Switchboard.Plugins.Lpm.LpmNf).Assembly,
+        typeof(Switchboard.Plugins.Ips.IpsNf).Assembly,
+    ];
+
+    [TestCaseSource(nameof(FirstParty))]
+    public void First_party_plugin_as_built(System.Reflection.Assembly plugin) => Verdicts.AssertAccepted(PluginCompiler.InTree(plugin));
+
     public sealed record Case(string Name, string Source)
     {
         public override string ToString() => Name;
@@ -198,6 +210,27 @@ public class LegitimateShapesTests
 
 public class LegitimateRefsTests
 {
+    [Test]
+    public void Refs_from_calls_with_out_locals_may_be_returned() => Verdicts.AssertAccepted(PluginCompiler.Compile("""
+        using System.Collections.Generic;
+        using System.Runtime.CompilerServices;
+        using System.Runtime.InteropServices;
+        namespace Vendor;
+        public sealed class Table
+        {
+            private readonly Dictionary<int, long> _map = new();
+            public ref long Slot(int key, out bool existed) => ref CollectionsMarshal.GetValueRefOrAddDefault(_map, key, out existed);
+            public ref long Slot(int key) => ref Slot(key, out _);
+            public ref long Find(int key) => ref CollectionsMarshal.GetValueRefOrNullRef(_map, key);
+            public ref long FindLive(int key)
+            {
+                ref long v = ref Find(key);
+                return ref Unsafe.IsNullRef(ref v) || v < 0 ? ref Unsafe.NullRef<long>() : ref v;
+            }
+            public List<int> Keys() => [.. _map.Keys];
+        }
+        """, "Vendor.Table"));
+
     [Test]
     public void Refs_into_arrays_and_spans_may_be_returned() => Verdicts.AssertAccepted(PluginCompiler.Compile("""
         using System;

@@ -173,6 +173,20 @@ public class TypeFlowTests
     }), Rules.ByRefEscape);
 
     [Test]
+    public void Out_parameter_returned_is_refused() => Verdicts.AssertRejected(IlPlugin.Build(p =>
+    {
+        // C# forbids this (out parameters are scoped); callers rely on it when they pass a local to `out`.
+        var m = p.Type.DefineMethod("Evil", MethodAttributes.Public | MethodAttributes.Static, typeof(int).MakeByRefType(), [typeof(int).MakeByRefType()]);
+        m.DefineParameter(1, ParameterAttributes.Out, "x");
+        var il = m.GetILGenerator();
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldc_I4_1);
+        il.Emit(OpCodes.Stind_I4);
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ret);
+    }), Rules.ByRefEscape);
+
+    [Test]
     public void Reference_to_an_argument_returned_through_a_call() => Verdicts.AssertRejected(IlPlugin.Build(p =>
     {
         var passThrough = p.Method("Same", typeof(int).MakeByRefType(), [typeof(int).MakeByRefType()], il =>
