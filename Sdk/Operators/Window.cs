@@ -10,7 +10,7 @@ namespace Switchboard.Sdk;
 /// are forwarded unmodified, or in Consume mode data segments are dropped and the UDF's emitted bytes
 /// are packetized in their place. Packets without a parsed TCP header pass through untouched.
 /// </summary>
-internal sealed unsafe class WindowNode<T> : Node, ISchedulable, IStreamEmitter, IPacketSink where T : IStreamUdf
+internal sealed unsafe class WindowNode<T> : Node, ISchedulable, IStreamEmitter, IPacketSink, IRetireFlush where T : IStreamUdf
 {
     private T _udf;
     private readonly int _size, _slide, _maxBytes, _mss;
@@ -176,6 +176,21 @@ internal sealed unsafe class WindowNode<T> : Node, ISchedulable, IStreamEmitter,
             if (o.Closed) { _table.Remove(o); continue; }
             TimedOut++;
             Finish(o, WindowReason.Timeout, keepClosed: false);
+        }
+        Emit(_out);
+        return (int)(Emitted - before);
+    }
+
+    /// <summary>The NF generation is being retired: hand the UDF every open stream's remaining bytes now
+    /// (as on eviction) instead of waiting for the timeout, and emit what that produces.</summary>
+    int IRetireFlush.FlushForRetire()
+    {
+        long before = Emitted;
+        while (_table.Oldest is { } o)
+        {
+            if (o.Closed) { _table.Remove(o); continue; }
+            Evicted++;
+            Finish(o, WindowReason.Evicted, keepClosed: false);
         }
         Emit(_out);
         return (int)(Emitted - before);
