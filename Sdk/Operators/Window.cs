@@ -53,11 +53,37 @@ internal sealed unsafe class WindowNode<T> : Node, ISchedulable, IStreamEmitter,
         for (int i = 0; i < batch.Count; i++)
         {
             var d = items[i];
-            if (Handle(d, now)) Forward(d);
+            bool forward;
+            // The stream UDF runs inside Handle; if it throws, only this packet is lost (it was not forwarded yet)
+            // and the batch stays consistent. Reassembly costs far more than the try, unlike a filter's loop.
+            try { forward = Handle(d, now); }
+            catch (Exception e)
+            {
+                NoteFault(e);
+                DropPacket(d);
+                continue;
+            }
+            if (forward) Forward(d);
             else { Consumed++; Core.Drop(d); }
         }
         batch.Clear();
         Emit(_out);
+    }
+
+    /// <summary>Finish and forget a stream (timeout, retirement); a throwing UDF is counted and the stream dropped
+    /// anyway, so one bad stream cannot fault on every poll.</summary>
+    private void FinishGuarded(StreamState s, WindowReason reason)
+    {
+        try
+        {
+            Finish(s, reason, keepClosed: false);
+        }
+        catch (Exception e)
+        {
+            NoteFault(e);
+            s.Release(false);
+            _table.Remove(s);
+        }
     }
 
     /// <summary>Reassemble one packet; returns whether it goes on downstream.</summary>
@@ -175,7 +201,7 @@ internal sealed unsafe class WindowNode<T> : Node, ISchedulable, IStreamEmitter,
         {
             if (o.Closed) { _table.Remove(o); continue; }
             TimedOut++;
-            Finish(o, WindowReason.Timeout, keepClosed: false);
+            FinishGuarded(o, WindowReason.Timeout);
         }
         Emit(_out);
         return (int)(Emitted - before);
@@ -190,7 +216,7 @@ internal sealed unsafe class WindowNode<T> : Node, ISchedulable, IStreamEmitter,
         {
             if (o.Closed) { _table.Remove(o); continue; }
             Evicted++;
-            Finish(o, WindowReason.Evicted, keepClosed: false);
+            FinishGuarded(o, WindowReason.Evicted);
         }
         Emit(_out);
         return (int)(Emitted - before);
