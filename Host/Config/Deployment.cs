@@ -89,7 +89,23 @@ internal sealed record DpdkPortSpec(string Name, string Path) : PortSpec(Name, P
 }
 
 /// <summary>An NF instance: which NF type, and its config object (validated by the NF itself when built).</summary>
-internal sealed record NfSpec(string Name, string Type, JsonElement Config, string Path);
+internal sealed record NfSpec(string Name, string Type, JsonElement Config, string Path)
+{
+    /// <summary>When to quarantine the instance and what its chain does then (<c>"faults"</c> in plugins.json).</summary>
+    public FaultPolicy Faults { get; init; } = FaultPolicy.Default;
+}
+
+/// <summary>What a chain does with traffic for a quarantined NF: drop it (fail closed) or skip the NF.</summary>
+internal enum QuarantineAction { Drop, Bypass }
+
+/// <summary>An NF instance is quarantined after <see cref="Limit"/> faults (exceptions in its code, summed
+/// over cores; 0 = never). Default: 1000 faults, then drop (fail closed: a broken firewall or NAT must not
+/// pass traffic unfiltered or untranslated).</summary>
+internal sealed record FaultPolicy(long Limit, QuarantineAction OnQuarantine)
+{
+    public const long DefaultLimit = 1000;
+    public static readonly FaultPolicy Default = new(DefaultLimit, QuarantineAction.Drop);
+}
 
 /// <summary>port → NF → … → port.</summary>
 internal sealed record ChainSpec(string Name, string From, IReadOnlyList<string> Through, string To, string Path);

@@ -24,7 +24,7 @@ internal static class NfParser
                 diag.Error(path, $"'{name}' is already a port name ({JsonPath.Key("$.ports", name)}); ports and NFs share one namespace");
             var nf = ObjectView.From(property.Value, path, diag);
             if (nf is null) continue;
-            nf.RejectUnknownKeys("type", "config");
+            nf.RejectUnknownKeys("type", "config", "faults");
             var type = nf.String("type", required: true);
             if (type is not null && !knownTypes.Contains(type))
                 diag.Error(nf.ChildPath("type"), $"unknown NF type '{type}'{NearestName.Hint(type, knownTypes)}; known NF types: {typeList}");
@@ -34,8 +34,27 @@ internal static class NfParser
                 if (c.ValueKind == JsonValueKind.Object) config = c.Clone();
                 else diag.Error(nf.ChildPath("config"), $"expected an object, got {ObjectView.Describe(c)}");
             }
-            if (type is not null) specs[name] = new NfSpec(name, type, config, path);
+            var faults = ParseFaults(nf, diag);
+            if (type is not null) specs[name] = new NfSpec(name, type, config, path) { Faults = faults };
         }
         return specs;
+    }
+
+    /// <summary><c>"faults": { "limit": 1000, "onQuarantine": "drop" | "bypass" }</c>; defaults when absent.</summary>
+    private static FaultPolicy ParseFaults(ObjectView nf, Diagnostics diag)
+    {
+        var f = nf.Object("faults");
+        if (f is null) return FaultPolicy.Default;
+        f.RejectUnknownKeys("limit", "onQuarantine");
+        long limit = f.Integer("limit", 0, long.MaxValue) ?? FaultPolicy.DefaultLimit;
+        var action = FaultPolicy.Default.OnQuarantine;
+        switch (f.String("onQuarantine"))
+        {
+            case null: break;
+            case "drop": action = QuarantineAction.Drop; break;
+            case "bypass": action = QuarantineAction.Bypass; break;
+            case var other: diag.Error(f.ChildPath("onQuarantine"), $"'{other}' must be \"drop\" or \"bypass\""); break;
+        }
+        return new FaultPolicy(limit, action);
     }
 }

@@ -14,4 +14,13 @@ internal static class CurrentCoreHook
         CurrentCore.Set(coreId);
         if (coreId < 0) DpdkEal.LeaveThread();
     }
+
+    /// <summary>The control thread builds a replacement replica for a core whose worker is running: the NF
+    /// sees that core (state ownership) but buffers come from the pool's locked path, never the running
+    /// worker's unsynchronised cache. -1 ends it.</summary>
+    public static void SetBuilding(int coreId)
+    {
+        NativePool.SetWorkerIndex(-1);
+        CurrentCore.Set(coreId);
+    }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Switchboard.Host.Config;
 using Switchboard.Host.Ports;
 using Switchboard.Host.Ports.Dpdk;
@@ -10,16 +11,22 @@ namespace Switchboard.Host.Runtime;
 /// A running deployment: one buffer pool, the ports, and one worker per core holding a replica of
 /// every chain (thesis 3.1.2: the whole chain on one core, replicated across cores; each port queue
 /// is read by one core, so a flow stays on its core). Build fails without side effects: anything
-/// created is disposed before the error is reported.
+/// created is disposed before the error is reported. Every NF position is a slot whose NF can be
+/// replaced, inserted or removed while running (Dataplane.HotSwap.cs), and whose faults are contained
+/// (Dataplane.Faults.cs).
 /// </summary>
-internal sealed class Dataplane : IDisposable
+internal sealed partial class Dataplane : IDisposable
 {
     private readonly List<Worker> _workers = [];
     private readonly Dictionary<string, IPort> _ports = [];
-    private readonly List<NfInstance> _nfs = [];
-    private readonly List<Node> _nodes = [];
+    private readonly Dictionary<string, NfInstanceState> _instances = new(StringComparer.Ordinal);
+    /// <summary>Chain name → NF instance names in order: the control plane's view (under <see cref="_control"/>).</summary>
+    private readonly List<(string Name, List<string> Through)> _chains = [];
+    private readonly Lock _control = new();
+    private readonly SharedRegistry _shared = new();
     private NativePool? _pool;
     private DpdkRuntime? _dpdk;
+    private Watchdog? _watchdog;
     private long _drainMoved;
     private int _drainRound;
     private volatile bool _drainDone;
@@ -29,25 +36,55 @@ internal sealed class Dataplane : IDisposable
 
     private Dataplane(Deployment deployment) => Deployment = deployment;
 
+    /// <summary>The deployment as loaded; NFs inserted or removed at runtime show in <see cref="Nfs"/> and <see cref="ChainLayout"/>, not here.</summary>
     public Deployment Deployment { get; }
     public IReadOnlyList<Worker> Workers => _workers;
     public IReadOnlyDictionary<string, IPort> Ports => _ports;
-    public IReadOnlyList<NfInstance> Nfs => _nfs;
-    public IReadOnlyList<Node> Nodes => _nodes;
     public NativePool Pool => _pool!;
+    public SharedRegistry Shared => _shared;
     /// <summary>The DPDK mempool of the deployment's DPDK ports; null without DPDK ports.</summary>
     public DpdkPool? DpdkPool => _dpdk?.Pool;
     public Action<string> Log { get; init; } = Console.Error.WriteLine;
+    /// <summary>Watchdog stall threshold: a worker whose round counter does not move this long is reported
+    /// and the NF it is executing quarantined on every core. Null: no watchdog.</summary>
+    public TimeSpan? WatchdogTimeout { get; set; }
+    /// <summary>How long a hot-swap waits for every core to pass a checkpoint (swap, drain, retire).</summary>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The active replica of every NF instance on every core (core-major, chain order).</summary>
+    public IReadOnlyList<NfInstance> Nfs
+    {
+        get
+        {
+            lock (_control)
+            {
+                var list = new List<NfInstance>();
+                for (int core = 0; core < _workers.Count; core++)
+                    foreach (var (_, through) in _chains)
+                        foreach (var name in through)
+                            if (_instances[name].Current?.Replicas[core] is { } r)
+                                list.Add(new NfInstance(name, r.Generation.Type, core, r.Function, r.Entry, r.Exit, r.Nodes));
+                return list;
+            }
+        }
+    }
+
+    /// <summary>Every node of every core: slots, ports' send nodes and the active NF replicas' nodes.</summary>
+    public IReadOnlyList<Node> Nodes => Nfs.SelectMany(n => n.Nodes.Prepend(n.Entry).Append(n.Exit))
+        .Concat(_instances.Values.SelectMany(i => i.Slots)).ToList();
 
     /// <summary>Buffers per core: enough for RX bursts, group-by and shuffle queues, and pcap writer buffering.</summary>
     public static int PoolSizeFor(Deployment d) => Math.Max(8192, d.Cores * (d.Chains.Count * 4096 + 4096));
 
-    public static Dataplane Build(Deployment deployment, NfRegistry registry, Action<string>? log = null)
+    /// <summary>Build the deployment. <paramref name="portOverride"/> may supply a port object for a configured
+    /// port (tests: sequence-stamping generators and recording sinks); null keeps the configured one.</summary>
+    public static Dataplane Build(Deployment deployment, NfRegistry registry, Action<string>? log = null,
+        Func<PortSpec, NativePool, IPort?>? portOverride = null)
     {
         var dp = new Dataplane(deployment) { Log = log ?? Console.Error.WriteLine };
         try
         {
-            dp.Construct(registry);
+            dp.Construct(registry, portOverride);
             return dp;
         }
         catch
@@ -57,7 +94,7 @@ internal sealed class Dataplane : IDisposable
         }
     }
 
-    private void Construct(NfRegistry registry)
+    private void Construct(NfRegistry registry, Func<PortSpec, NativePool, IPort?>? portOverride)
     {
         var d = Deployment;
         _pool = new NativePool("switch", PoolSizeFor(d), maxWorkers: d.Cores);
@@ -65,12 +102,23 @@ internal sealed class Dataplane : IDisposable
         int index = 0;
         foreach (var (name, spec) in d.Ports)
         {
-            var port = _ports[name] = PortFactory.Create(spec, index++, d.Cores, _pool, _dpdk);
+            var port = _ports[name] = portOverride?.Invoke(spec, _pool) ?? PortFactory.Create(spec, index, d.Cores, _pool, _dpdk);
+            index++;
             if (port is PcapReaderPort { SkippedOversize: > 0 } pcap)
                 Log($"warning: {spec.Path}: {pcap.SkippedOversize} record(s) of {pcap.File.Path} are longer than the {_pool.DataRoom}-byte packet buffers and are skipped");
         }
+        foreach (var chain in d.Chains)
+        {
+            _chains.Add((chain.Name, chain.Through.ToList()));
+            foreach (var nfName in chain.Through)
+            {
+                var spec = d.Nfs[nfName];
+                var inst = new NfInstanceState(nfName, chain.Name, spec.Faults, new NfSlotNode[d.Cores]) { NextGeneration = 1 };
+                inst.Current = new NfGeneration(inst, 0, spec.Type, spec.Config, spec.Path, d.Cores);
+                _instances[nfName] = inst;
+            }
+        }
 
-        var shared = new SharedRegistry();
         var errors = new List<string>();
         try
         {
@@ -79,25 +127,33 @@ internal sealed class Dataplane : IDisposable
                 // Build each replica as its core, so NFs may initialise per-core state in Build.
                 CurrentCoreHook.Set(core);
                 var events = new EventScheduler(Log);
-                var ctx = new CoreContext(core, d.Cores, shared, _pool, d.BatchSize);
-                ctx.Schedulables.Add(events);
+                var ctx = new CoreContext(core, d.Cores, _shared, _pool, d.BatchSize);
                 var worker = new Worker(ctx, events);
                 var builder = new GraphBuilder(ctx);
                 foreach (var chain in d.Chains)
                 {
                     var rx = new PortReceiveNode(_ports[chain.From], core, d.BatchSize, ctx);
                     worker.AddReceiver(rx);
-                    builder.Scope = chain.Name;
-                    var pipe = builder.Source(n => rx.Next = n, $"{chain.Name}:{chain.From}");
+                    var tx = new PortSendNode(_ports[chain.To], core) { Name = $"tx:{chain.To}", Core = ctx };
+                    var replica = new ChainReplica(chain.Name, rx, tx);
                     foreach (var nfName in chain.Through)
-                        pipe = BuildNf(d.Nfs[nfName], registry, builder, ctx, events, pipe, core, errors);
-                    builder.Scope = chain.Name;
-                    pipe.Connect(new PortSendNode(_ports[chain.To], core) { Name = $"tx:{chain.To}" }, "tx");
+                    {
+                        var inst = _instances[nfName];
+                        var gen = inst.Current!;
+                        var slot = inst.Slots[core] = new NfSlotNode(worker, nfName) { Name = $"{nfName}:slot", Core = ctx };
+                        replica.Slots.Add(slot);
+                        builder.Scope = nfName;
+                        var rep = BuildReplica(gen, core, builder, ctx, slot, () => registry.Create(gen.Type), errors);
+                        if (rep is null) continue;
+                        gen.Replicas[core] = rep;
+                        Activate(worker, slot, rep);
+                    }
+                    replica.Relink();
+                    worker.Chains.Add(replica);
                 }
                 if (errors.Count == 0)
                     foreach (var open in builder.Unconnected)
                         errors.Add($"core {core}: the output of '{open}' is not connected (end the branch with .Drop() or route it)");
-                _nodes.AddRange(builder.Nodes);
                 _workers.Add(worker);
                 if (errors.Count > 0) break; // the same errors would repeat on every core
             }
@@ -109,15 +165,27 @@ internal sealed class Dataplane : IDisposable
         if (errors.Count > 0) throw new DeploymentException(errors.Distinct().ToList());
     }
 
-    private Pipe BuildNf(NfSpec spec, NfRegistry registry, GraphBuilder builder, CoreContext ctx, EventScheduler events,
-        Pipe input, int core, List<string> errors)
+    /// <summary>
+    /// Build one replica of <paramref name="gen"/> for <paramref name="core"/>: entry → the NF's graph → exit
+    /// (which continues at the slot's continuation). The NF's schedulables are taken out of the core's
+    /// list and kept on the replica, so nothing runs until the replica is activated in its slot.
+    /// Returns null (with the reason in <paramref name="errors"/>) when the NF fails to build.
+    /// </summary>
+    private NfReplica? BuildReplica(NfGeneration gen, int core, GraphBuilder builder, CoreContext ctx, NfSlotNode slot,
+        Func<INetworkFunction> factory, List<string> errors)
     {
-        builder.Scope = spec.Name;
-        var entry = new NfEntryNode { Name = spec.Name };
-        var inner = input.Then(entry, "entry");
-        var nf = registry.Create(spec.Type);
-        var config = new NfConfig(spec.Config, spec.Path + ".config");
-        var nfCtx = new NfContext(spec.Name, config, ctx, events, Log);
+        var inst = gen.Instance;
+        string what = $"{gen.ConfigPath}: NF '{inst.Name}' ({gen.Type})";
+        INetworkFunction nf;
+        try { nf = factory(); }
+        catch (Exception ex) { errors.Add($"{what} could not be created: {ex.Message}"); return null; }
+        var rep = new NfReplica(gen, core, nf) { FaultHandler = OnReplicaFault };
+        rep.Events = new EventScheduler(Log, onFault: (_, e) => rep.OnFault("timer", e));
+        var entry = new NfEntryNode { Name = inst.Name };
+        var inner = builder.Source(_ => { }, $"{inst.Name}:in").Then(entry, "entry");
+        int n0 = builder.Nodes.Count, s0 = ctx.Schedulables.Count;
+        var nfCtx = new NfContext(inst.Name, new NfConfig(gen.Config, gen.ConfigPath + ".config"), ctx, rep.Events, Log,
+            gen.Number == 0 ? null : gen.KeyScope);
         Pipe output;
         try
         {
@@ -125,18 +193,35 @@ internal sealed class Dataplane : IDisposable
         }
         catch (Exception ex)
         {
-            // Keep going with a placeholder so one run reports every NF's errors.
-            errors.Add(ex is ConfigException ce ? $"{ce.JsonPath}: {ce.Reason}" : $"{spec.Path}: NF '{spec.Name}' ({spec.Type}) failed to build: {ex.Message}");
-            return builder.Source(_ => { }, "failed");
+            errors.Add(ex is ConfigException ce ? $"{ce.JsonPath}: {ce.Reason}" : $"{what} failed to build: {ex.Message}");
+            ctx.Schedulables.RemoveRange(s0, ctx.Schedulables.Count - s0);
+            return null;
         }
-        if (output.Builder != builder) errors.Add($"{spec.Path}: NF '{spec.Name}' returned a pipe from another graph");
-        var exit = new NfExitNode { Name = spec.Name + ":out" };
-        var after = output.Then(exit, "exit");
-        _nfs.Add(new NfInstance(spec.Name, spec.Type, core, nf, entry, exit, builder.Nodes.Where(n => n.Name.StartsWith(spec.Name + "/", StringComparison.Ordinal)).ToList()));
-        return after;
+        rep.Schedulables.AddRange(ctx.Schedulables.Skip(s0));
+        ctx.Schedulables.RemoveRange(s0, ctx.Schedulables.Count - s0);
+        if (output.Builder != builder) { errors.Add($"{what} returned a pipe from another graph"); return null; }
+        rep.Nodes.AddRange(builder.Nodes.Skip(n0));
+        var exit = new NfExitNode(slot) { Name = inst.Name + ":out" };
+        try { output.Connect(exit, "exit"); }
+        catch (InvalidOperationException ex) { errors.Add($"{what} returned an output that is already connected: {ex.Message}"); return null; }
+        foreach (var n in rep.Nodes) n.FaultSink = rep;
+        rep.Entry = entry;
+        rep.Exit = exit;
+        return rep;
     }
 
-    /// <summary>Start the worker threads.</summary>
+    /// <summary>Put <paramref name="rep"/> in its slot and its queues and timers in the worker's rotation.
+    /// Before start, or on the worker's own thread.</summary>
+    private static void Activate(Worker worker, NfSlotNode slot, NfReplica rep)
+    {
+        slot.Target = rep.Entry;
+        slot.Active = rep;
+        slot.Mode = SlotMode.Active;
+        foreach (var s in rep.Schedulables) worker.AddPoll(s, rep);
+        worker.AddPoll(rep.Events, rep, countsMoves: false);
+    }
+
+    /// <summary>Start the worker threads (and the watchdog when <see cref="WatchdogTimeout"/> is set).</summary>
     public void Start(bool pinThreads = true)
     {
         if (_started) throw new InvalidOperationException("Already started.");
@@ -150,6 +235,7 @@ internal sealed class Dataplane : IDisposable
         });
         foreach (var w in _workers)
             w.Start(barrier, () => _drainDone, m => Interlocked.Add(ref _drainMoved, m), pinThreads && _workers.Count <= Environment.ProcessorCount);
+        if (WatchdogTimeout is { } t) _watchdog = new Watchdog(this, t);
     }
 
     /// <summary>True when every receive port is finite and done (a pcap replayed once).</summary>
@@ -160,6 +246,7 @@ internal sealed class Dataplane : IDisposable
     {
         if (!_started || _stopped) return;
         _stopped = true;
+        _watchdog?.Dispose();
         foreach (var w in _workers) w.StopReceiving();
         foreach (var w in _workers) w.Join();
         foreach (var w in _workers) w.Core.FlushDrops();

@@ -57,12 +57,14 @@ internal sealed unsafe class NfEntryNode : Node
     }
 }
 
-/// <summary>Where packets leave an NF: counts its output.</summary>
-internal sealed class NfExitNode : Node
+/// <summary>Where packets leave an NF: counts its output and hands it to its slot's continuation (read
+/// per batch, so a generation still draining after a swap follows later splices downstream).</summary>
+internal sealed class NfExitNode(NfSlotNode slot) : Node
 {
     internal override void Process(PacketBatch batch)
     {
         _in += batch.Count;
-        Emit(batch);
+        if (slot.Next is { } next) next.Process(batch);
+        else { _dropped += batch.Count; Core.DropAll(batch); }
     }
 }

@@ -8,7 +8,7 @@ namespace Switchboard.Plugins.Nat;
 /// Plugins/Nat/README.md for the design (direction by address, per-core port blocks, shuffles).
 /// </summary>
 [NetworkFunction("nat", Description = "Source NAT (address pool, port allocation, timeouts) and DNAT port forwards for TCP/UDP/ICMP")]
-public sealed class NatNf : INetworkFunction, ICounterSource
+public sealed class NatNf : INetworkFunction, ICounterSource, IStateHandover
 {
     private NatTable _table = null!;
     private bool _ownsTable;
@@ -41,6 +41,17 @@ public sealed class NatNf : INetworkFunction, ICounterSource
     public void ReadCounters(ICollection<KeyValuePair<string, long>> into)
     {
         if (_ownsTable) _table.Counters.Read(into, _table.Active); // reported once per core
+    }
+
+    /// <summary>Hot replace: hand this core's mappings to the replacement (only the replica that owns the table).</summary>
+    public NfState? ExportState() => _ownsTable ? new NfState(NatTable.StateFormat, _table.ExportState()) : null;
+
+    /// <summary>Take over the predecessor's mappings on this core, so established flows keep their public port.</summary>
+    public bool ImportState(NfState state)
+    {
+        if (state.Format != NatTable.StateFormat || !_ownsTable) return false;
+        _table.ImportState(state.Data);
+        return true;
     }
 
     private readonly struct Translate(NatEngine engine) : IFilter

@@ -10,7 +10,7 @@ namespace Switchboard.Plugins.Nat;
 /// hand out the same port and the owner of a reply is known from its destination port alone.
 /// Pre-sized and index-based: creating and expiring mappings allocates nothing.
 /// </summary>
-public sealed class NatTable
+public sealed partial class NatTable
 {
     private readonly NatConfig _cfg;
     private readonly PortPartition _ports;

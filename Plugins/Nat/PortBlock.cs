@@ -49,6 +49,18 @@ internal sealed class PortBlock
         return _first + i;
     }
 
+    /// <summary>Take exactly <paramref name="port"/> for <paramref name="slot"/> (state handover); false when it
+    /// is outside this block or taken.</summary>
+    public bool TryTake(int port, int slot)
+    {
+        int i = port - _first;
+        if ((uint)i >= (uint)_count || IsTaken(i)) return false;
+        _taken[i >> 6] |= 1UL << i;
+        _slot[i] = slot;
+        Used++;
+        return true;
+    }
+
     public void Free(int port)
     {
         int i = port - _first;

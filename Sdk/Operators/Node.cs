@@ -28,6 +28,9 @@ public abstract class Node
 
     internal long _in, _dropped, _faulted;
 
+    /// <summary>Where the host counts this node's faults per NF instance (quarantine); null outside an NF.</summary>
+    internal IFaultSink? FaultSink;
+
     /// <summary>Process and hand on every packet of the batch; on return the batch is empty.</summary>
     internal abstract void Process(PacketBatch batch);
 
@@ -55,6 +58,7 @@ public abstract class Node
     {
         _faulted++;
         LastFault = e;
+        FaultSink?.OnFault(Name, e);
     }
 
     /// <summary>Drop the first <paramref name="count"/> packets of <paramref name="rejected"/> (collected

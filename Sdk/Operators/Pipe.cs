@@ -75,6 +75,9 @@ internal sealed class GraphBuilder(CoreContext core)
     public List<Node> Nodes { get; } = [];
     /// <summary>Prefix for node names, e.g. the NF instance being built.</summary>
     public string Scope { get; set; } = "";
+    /// <summary>Prefix of shared-object keys when it must differ from <see cref="Scope"/>: a hot-swapped NF
+    /// generation (<c>nat#2</c>) gets its own shuffle rings instead of its predecessor's.</summary>
+    public string KeyScope { get; set; } = "";
 
     public void Track(Pipe p) => _pipes.Add(p);
 
@@ -87,7 +90,7 @@ internal sealed class GraphBuilder(CoreContext core)
     }
 
     /// <summary>A key that is the same for the same position in every core's replica.</summary>
-    public string NextSharedKey(string kind) => $"{Scope}/{kind}@{_sharedSeq++}";
+    public string NextSharedKey(string kind) => $"{(KeyScope.Length > 0 ? KeyScope : Scope)}/{kind}@{_sharedSeq++}";
 
     /// <summary>Outputs left unconnected (each a build error the host reports).</summary>
     public IEnumerable<string> Unconnected => _pipes.Where(p => !p.IsConnected).Select(p => p.Origin);

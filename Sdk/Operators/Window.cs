@@ -10,7 +10,7 @@ namespace Switchboard.Sdk;
 /// are forwarded unmodified, or in Consume mode data segments are dropped and the UDF's emitted bytes
 /// are packetized in their place. Packets without a parsed TCP header pass through untouched.
 /// </summary>
-internal sealed unsafe class WindowNode<T> : Node, ISchedulable, IStreamEmitter, IPacketSink where T : IStreamUdf
+internal sealed unsafe class WindowNode<T> : Node, ISchedulable, IStreamEmitter, IPacketSink, IRetireFlush where T : IStreamUdf
 {
     private T _udf;
     private readonly int _size, _slide, _maxBytes, _mss;
@@ -53,11 +53,37 @@ internal sealed unsafe class WindowNode<T> : Node, ISchedulable, IStreamEmitter,
         for (int i = 0; i < batch.Count; i++)
         {
             var d = items[i];
-            if (Handle(d, now)) Forward(d);
+            bool forward;
+            // The stream UDF runs inside Handle; if it throws, only this packet is lost (it was not forwarded yet)
+            // and the batch stays consistent. Reassembly costs far more than the try, unlike a filter's loop.
+            try { forward = Handle(d, now); }
+            catch (Exception e)
+            {
+                NoteFault(e);
+                DropPacket(d);
+                continue;
+            }
+            if (forward) Forward(d);
             else { Consumed++; Core.Drop(d); }
         }
         batch.Clear();
         Emit(_out);
+    }
+
+    /// <summary>Finish and forget a stream (timeout, retirement); a throwing UDF is counted and the stream dropped
+    /// anyway, so one bad stream cannot fault on every poll.</summary>
+    private void FinishGuarded(StreamState s, WindowReason reason)
+    {
+        try
+        {
+            Finish(s, reason, keepClosed: false);
+        }
+        catch (Exception e)
+        {
+            NoteFault(e);
+            s.Release(false);
+            _table.Remove(s);
+        }
     }
 
     /// <summary>Reassemble one packet; returns whether it goes on downstream.</summary>
@@ -175,7 +201,22 @@ internal sealed unsafe class WindowNode<T> : Node, ISchedulable, IStreamEmitter,
         {
             if (o.Closed) { _table.Remove(o); continue; }
             TimedOut++;
-            Finish(o, WindowReason.Timeout, keepClosed: false);
+            FinishGuarded(o, WindowReason.Timeout);
+        }
+        Emit(_out);
+        return (int)(Emitted - before);
+    }
+
+    /// <summary>The NF generation is being retired: hand the UDF every open stream's remaining bytes now
+    /// (as on eviction) instead of waiting for the timeout, and emit what that produces.</summary>
+    int IRetireFlush.FlushForRetire()
+    {
+        long before = Emitted;
+        while (_table.Oldest is { } o)
+        {
+            if (o.Closed) { _table.Remove(o); continue; }
+            Evicted++;
+            FinishGuarded(o, WindowReason.Evicted);
         }
         Emit(_out);
         return (int)(Emitted - before);

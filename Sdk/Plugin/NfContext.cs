@@ -8,9 +8,10 @@ public sealed class NfContext
     private readonly CoreContext _core;
     private readonly EventScheduler _events;
 
-    internal NfContext(string instanceName, NfConfig config, CoreContext core, EventScheduler events, Action<string>? log)
+    internal NfContext(string instanceName, NfConfig config, CoreContext core, EventScheduler events, Action<string>? log, string? sharedScope = null)
     {
         InstanceName = instanceName;
+        _sharedScope = sharedScope ?? instanceName;
         Config = config;
         _core = core;
         _events = events;
@@ -18,6 +19,7 @@ public sealed class NfContext
     }
 
     private readonly Action<string> _log;
+    private readonly string _sharedScope;
 
     /// <summary>The instance name from plugins.json (e.g. <c>"edge-ttl"</c>).</summary>
     public string InstanceName { get; }
@@ -31,9 +33,11 @@ public sealed class NfContext
     public int BatchSize => _core.BatchSize;
 
     /// <summary>An object shared by this instance's replicas on every core, created on first use
-    /// (for bounded- or strict-consistency state). Keys are scoped to this instance.</summary>
+    /// (for bounded- or strict-consistency state). Keys are scoped to this instance and to its generation:
+    /// a hot-replaced instance gets fresh objects, never its predecessor's (hand state over with
+    /// <see cref="IStateHandover"/> instead).</summary>
     public T Shared<T>(string key, Func<T> create) where T : class =>
-        _core.Shared.GetOrAdd($"nf:{InstanceName}:{key}", create);
+        _core.Shared.GetOrAdd($"nf:{_sharedScope}:{key}", create);
 
     /// <summary>Run <paramref name="action"/> on this core every <paramref name="period"/> (thesis' scheduled events).
     /// It runs between batches, never concurrently with this replica's packet processing.</summary>

@@ -94,4 +94,22 @@ public sealed class SharedRegistry
             return made;
         }
     }
+
+    /// <summary>Forget every object whose key matches (a retired NF generation's), so nothing keeps its
+    /// plugin's load context alive. Returns how many were removed.</summary>
+    internal int RemoveWhere(Func<string, bool> match)
+    {
+        lock (_gate)
+        {
+            var keys = _items.Keys.Where(match).ToList();
+            foreach (var k in keys) _items.Remove(k);
+            return keys.Count;
+        }
+    }
+
+    /// <summary>The keys present (diagnostics and tests).</summary>
+    internal IReadOnlyList<string> Keys
+    {
+        get { lock (_gate) return _items.Keys.ToList(); }
+    }
 }

@@ -10,7 +10,8 @@ namespace Switchboard.Sdk.Runtime;
 /// </summary>
 /// <param name="log">Where failures are reported.</param>
 /// <param name="clock">Current time in <see cref="Stopwatch"/> ticks (the core's clock; tests pass a fake one).</param>
-internal sealed class EventScheduler(Action<string>? log = null, Func<long>? clock = null) : ISchedulable
+/// <param name="onFault">Told of every failed action with its owner (the host's per-NF fault accounting).</param>
+internal sealed class EventScheduler(Action<string>? log = null, Func<long>? clock = null, Action<string, Exception>? onFault = null) : ISchedulable
 {
     // Priority (due, sequence): events due at the same tick run in the order they were scheduled.
     private readonly PriorityQueue<Entry, (long Due, long Seq)> _queue = new();
@@ -47,11 +48,31 @@ internal sealed class EventScheduler(Action<string>? log = null, Func<long>? clo
         {
             _queue.Dequeue();
             try { e.Action(); Fired++; }
-            catch (Exception ex) { Failed++; _log($"scheduled event of '{e.Owner}' failed: {ex.GetType().Name}: {ex.Message}"); }
+            catch (Exception ex)
+            {
+                Failed++;
+                _log($"scheduled event of '{e.Owner}' failed: {ex.GetType().Name}: {ex.Message}");
+                onFault?.Invoke(e.Owner, ex);
+            }
             if (e.PeriodTicks > 0) _queue.Enqueue(e, (NextDue(key.Due, e.PeriodTicks, nowTicks), _seq++));
             ran++;
         }
         return ran;
+    }
+
+    /// <summary>Remove every event of <paramref name="owner"/> (a retired NF instance), so none fires
+    /// again and their closures are released. Call between polls, on the owning core. Returns how many.</summary>
+    public int Cancel(string owner)
+    {
+        var keep = new List<(Entry, (long, long))>(_queue.Count);
+        int removed = 0;
+        while (_queue.TryDequeue(out var e, out var key))
+        {
+            if (e.Owner == owner) removed++;
+            else keep.Add((e, key));
+        }
+        foreach (var (e, key) in keep) _queue.Enqueue(e, key);
+        return removed;
     }
 
     /// <summary>The first time after <paramref name="now"/> on the event's period grid.</summary>

@@ -32,12 +32,15 @@ public class WindowForwardingTests
     }
 
     [Test]
-    public void EmitOutsideConsumeMode_Throws()
+    public void EmitOutsideConsumeMode_IsAFaultOfTheUdf()
     {
         var h = new GraphHarness();
         h.Capture(h.Input.Parse<Ethernet>().Parse<Ipv4>().Parse<Tcp>().Window(new WindowOptions { WindowSize = 2 }, new EmitAlways()));
+        var window = h.Builder.Nodes.OfType<WindowNode<EmitAlways>>().Single();
         var c = new Conversation();
-        Assert.That(() => h.Push(c.Data(0, "ab")), Throws.InvalidOperationException);
+        h.Push(c.Data(0, "ab"));
+        Assert.That(window.PacketsFaulted, Is.EqualTo(1), "the UDF's misuse costs its packet; it does not reach the core");
+        Assert.That(window.LastFault, Is.InstanceOf<InvalidOperationException>().With.Message.Contains("Consume mode"));
     }
 
     [Test]

@@ -14,6 +14,7 @@ def bad(d, name, fn, path, msg):
     w(d, name, mod(fn)); rows.append((d, name, path, msg))
 
 w("valid", "minimal", base)
+w("valid", "nf-faults", mod(lambda d: d["nfs"]["ttl"].update(faults={"limit": 50, "onQuarantine": "bypass"})))
 w("valid", "everything", {
   "cores": 4, "batchSize": 64,
   "ports": {
@@ -79,6 +80,7 @@ bad(S, "port-bad-name", lambda d: d["ports"].update({"1gen": d["ports"].pop("gen
 bad(S, "nf-config-not-object", lambda d: d["nfs"]["ttl"].update(config=[]), "$.nfs.ttl.config", "expected an object, got an array")
 bad(S, "nf-type-missing", lambda d: d["nfs"]["ttl"].pop("type"), "$.nfs.ttl.type", "required key is missing")
 bad(S, "nf-extra-key", lambda d: d["nfs"]["ttl"].update(confg={}), "$.nfs.ttl.confg", "unknown key 'confg' (did you mean 'config'?)")
+bad(S, "nf-faults-bad-action", lambda d: d["nfs"]["ttl"].update(faults={"limit": 5, "onQuarantine": "pass"}), "$.nfs.ttl.faults.onQuarantine", "'pass' must be \"drop\" or \"bypass\"")
 bad(S, "no-chains", lambda d: d.update(ports={}, nfs={}, chains=[]), "$.chains", "at least one chain is required")
 bad(S, "chains-missing", lambda d: d.update(ports={}, nfs={}) or d.pop("chains"), "$.chains", "required key is missing")
 bad(S, "chain-missing-to", lambda d: d["chains"][0].pop("to") and d["ports"].pop("sink"), "$.chains[0].to", "required key is missing")
