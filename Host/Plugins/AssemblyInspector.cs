@@ -21,6 +21,11 @@ internal static class AssemblyInspector
     public static Facts? Inspect(byte[] bytes, out string? problem)
     {
         problem = null;
+        if (bytes.Length < 2 || bytes[0] != (byte)'M' || bytes[1] != (byte)'Z')
+        {
+            problem = "not a .NET assembly (not a PE image: a native library or another format): plugins never load native code";
+            return null;
+        }
         try
         {
             using var pe = new PEReader(ImmutableArray.Create(bytes));
