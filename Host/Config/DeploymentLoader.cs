@@ -10,7 +10,7 @@ namespace Switchboard.Host.Config;
 internal static class DeploymentLoader
 {
     public const int MaxCores = 64, MaxBatchSize = 1024, DefaultBatchSize = 32;
-    public static readonly string[] TopLevelKeys = ["$schema", "cores", "batchSize", "ports", "nfs", "chains", "invariants", "dpdk", "plugins", "trust"];
+    public static readonly string[] TopLevelKeys = ["$schema", "cores", "batchSize", "ports", "nfs", "chains", "invariants", "plugins", "trust", "dpdk"];
 
     /// <summary>Loads the deployment's plugin packages; returns the NF type names they add and reports refusals
     /// through the diagnostics (at each package's JSON path).</summary>

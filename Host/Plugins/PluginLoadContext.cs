@@ -17,7 +17,7 @@ internal sealed class PluginLoadContext : AssemblyLoadContext
 
     private readonly string _plugin;
     private readonly Dictionary<string, byte[]> _verified;
-    private readonly Dictionary<string, Assembly> _loaded = new(StringComparer.OrdinalIgnoreCase);
+    private readonly object _loadLock = new();
     private readonly VerifierPolicy _policy;
     private readonly List<string> _refusals = [];
 
@@ -37,15 +37,16 @@ internal sealed class PluginLoadContext : AssemblyLoadContext
     /// <summary>Loads (or returns) a package assembly by simple name from its verified bytes.</summary>
     public Assembly LoadVerified(string simpleName)
     {
-        lock (_loaded)
+        lock (_loadLock)
         {
-            if (_loaded.TryGetValue(simpleName, out var a)) return a;
+            // No cache of our own: a context holding its Assembly objects is never collected (the runtime keeps the
+            // context alive through a handle until its assemblies are gone), so ask the context what it has loaded.
+            foreach (var loaded in Assemblies)
+                if (string.Equals(loaded.GetName().Name, simpleName, StringComparison.OrdinalIgnoreCase)) return loaded;
             if (!_verified.TryGetValue(simpleName, out var bytes)) throw new InvalidOperationException($"{_plugin}: '{simpleName}' is not a verified assembly of this package");
             // LoadFromStream copies the image; the array stays private to the package, so what runs is what was verified.
             using var s = new MemoryStream(bytes, writable: false);
-            a = LoadFromStream(s);
-            _loaded[simpleName] = a;
-            return a;
+            return LoadFromStream(s);
         }
     }
 

@@ -79,7 +79,7 @@ public class HostilePackageTests
             """);
         var catalog = new PluginCatalog();
         var e = Refused(pkg, RefusalStage.Verification, catalog);
-        Assert.That(e.Problems, Has.Some.Matches<PluginProblem>(p => p.Where.Contains("Acme.Counter.dll")
+        Assert.That(e.Problems, Has.Some.Matches<PluginProblem>(p => p!.Where.Contains("Acme.Counter.dll")
             && p.Message.Contains("Acme.Counter.CounterNf::Forge") && p.Message.Contains("[unsafe-api]")));
         Assert.That(catalog.List(), Is.Empty, "nothing stays loaded");
     }
