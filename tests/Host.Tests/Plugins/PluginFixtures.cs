@@ -14,9 +14,9 @@ namespace Switchboard.Host.Tests.Plugins;
 internal static class PluginFixtures
 {
 #if DEBUG
-    private const string Configuration = "Debug";
+    public const string Configuration = "Debug";
 #else
-    private const string Configuration = "Release";
+    public const string Configuration = "Release";
 #endif
 
     /// <summary>The package folder `dotnet build` assembled for first-party plugin <paramref name="name"/> (e.g. "Ttl").</summary>

@@ -22,9 +22,9 @@ public class TemplateTests
         Dotnet(dir.Path, "new", "switchboard-nf", "-n", "Contoso.Meter", "-o", project, "--switchboard-root", ConfigTestFiles.RepoRoot,
             "--vendor", "Contoso", "--debug:custom-hive", hive);
         // The test run has already built the Sdk; the vendor build only compiles its own project.
-        Dotnet(project, "build", "-c", "Release", "-nologo", "-p:BuildProjectReferences=false");
+        Dotnet(project, "build", "-c", PluginFixtures.Configuration, "-nologo", "-p:BuildProjectReferences=false");
 
-        var packageDir = Path.Combine(project, "bin", "Release", "net10.0", "package");
+        var packageDir = Path.Combine(project, "bin", PluginFixtures.Configuration, "net10.0", "package");
         var package = PluginPackage.Open(packageDir);
         Assert.That(package.Manifest.Id, Is.EqualTo("contoso.meter"));
         Assert.That(package.Manifest.Vendor, Is.EqualTo("Contoso"));
