@@ -46,7 +46,7 @@ public class CatalogTests
         Assert.That(e.Stage, Is.EqualTo(RefusalStage.Load));
         Assert.That(e.Message, Does.Contain("NF type 'counter' is already provided by plugin acme.counter 1.0.0 #1"));
         Assert.That(catalog.List(), Has.Count.EqualTo(1));
-        catalog.Unload(first);
+        Assert.That(catalog.Unload(first).Collected, Is.True, "a refused load leaves the loaded plugin collectable");
     }
 
     [Test]
