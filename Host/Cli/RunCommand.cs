@@ -24,10 +24,15 @@ internal static class RunCommand
         var deployment = loaded.Deployment!;
         if (plugins.Catalog is { } catalog)
         {
+            var builtIn = registry.Names;
             registry.AddPlugins(catalog);
             foreach (var p in catalog.List())
+            {
                 output.WriteLine($"Plugin {p.DisplayName} from {p.Source}: NFs {string.Join(", ", p.NfTypes.Select(n => n.Type))}; " +
                                  $"verified in {p.VerifyTime.TotalMilliseconds:F1} ms, loaded in {p.LoadTime.TotalMilliseconds:F1} ms; {p.Signature}");
+                foreach (var nf in p.NfTypes.Where(n => builtIn.Contains(n.Type)))
+                    output.WriteLine($"  NF type '{nf.Type}' now comes from this plugin, not the built-in NF");
+            }
         }
         if (o.Cores is int cores) deployment = deployment with { Cores = cores };
 

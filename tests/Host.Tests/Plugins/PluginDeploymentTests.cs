@@ -89,6 +89,32 @@ public class PluginDeploymentTests
         Assert.That(unload.Collected, Is.True, unload.Alarm);
     }
 
+    [Test]
+    public void Switchboard_run_loads_the_deployments_plugins_before_building_the_dataplane()
+    {
+        using var dir = new TempDir();
+        PluginFixtures.Vendor(dir, "acme");
+        PluginFixtures.CopyFirstParty("Ttl", dir, "ttl-package");
+        var config = Path.Combine(dir.Path, "plugins.json");
+        File.WriteAllText(config, """
+            {
+              "cores": 1,
+              "plugins": ["acme", "ttl-package"],
+              "ports": { "gen": { "type": "generator", "count": 1000 }, "sink": { "type": "null" } },
+              "nfs": { "c": { "type": "counter" }, "t": { "type": "ttl" } },
+              "chains": [ { "from": "gen", "through": ["c", "t"], "to": "sink" } ]
+            }
+            """);
+        var output = new StringWriter();
+        var errors = new StringWriter();
+        int code = Switchboard.Host.Cli.RunCommand.Execute(new(config, 5, false, null, true), output, errors, CancellationToken.None);
+        Assert.That(code, Is.Zero, errors.ToString());
+        string text = output.ToString();
+        Assert.That(text, Does.Contain("Plugin acme.counter 1.0.0 #1").And.Contain("Plugin switchboard.ttl 1.0.0 #1"));
+        Assert.That(text, Does.Contain("NF type 'ttl' now comes from this plugin, not the built-in NF"));
+        Assert.That(text, Does.Match(@"\n\s+c\s+counter\s+1,000\s+1,000\s.*seen=1,000"), "the plugin NF counted every packet");
+    }
+
     // Out of line so the dataplane and the NF instances are unreachable once it returns.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static string Run(Deployment deployment, PluginCatalog catalog)
