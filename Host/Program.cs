@@ -33,7 +33,7 @@ var validate = new Command("validate", "Check a deployment file and report every
 validate.SetAction(parse =>
 {
     string path = parse.GetValue(configOption)!;
-    var result = DeploymentLoader.Load(path, NfRegistry.BuiltIn().Names);
+    var result = DeploymentLoader.Load(path, NfRegistry.BuiltIn().Names, new Switchboard.Host.Plugins.DeploymentPlugins().Load);
     if (result.Ok) { Console.WriteLine($"{path}: OK"); return 0; }
     foreach (var e in result.Errors) Console.Error.WriteLine(e);
     Console.Error.WriteLine($"{result.Errors.Count} error(s).");
@@ -64,6 +64,7 @@ verify.SetAction(async (parse, cancel) => await VerifyCommand.ExecuteAsync(
     Console.Out, Console.Error, cancel));
 
 var root = new RootCommand("Switchboard: a plugin-hosted virtual switch for network functions.") { run, validate, nfs, verifyPlugin, verify };
+root.Subcommands.Add(PluginCommand.Create());
 return root.Parse(args).Invoke();
 
 static string DefaultConfig()

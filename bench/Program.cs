@@ -22,6 +22,7 @@ for (int i = 0; i < args.Length; i++)
         case "--repeats": repeats = int.Parse(args[++i]); break;
         case "--only": only = args[++i]; break;
         case "--verify": Switchboard.Bench.VerifyBench.Run(args.Length > i + 1 ? int.Parse(args[++i]) : 20); return 0;
+        case "--plugins": Switchboard.Bench.PluginLoadBench.Run(args.Length > i + 1 ? int.Parse(args[++i]) : 10); return 0;
         case "--micro": Switchboard.Bench.Micro.Run(args.Length > i + 1 ? double.Parse(args[++i]) : 1); return 0;
         case "--firewall-rules": Switchboard.Bench.FirewallRules.Run(args.Length > i + 1 ? double.Parse(args[++i]) : 0.5); return 0;
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 64;

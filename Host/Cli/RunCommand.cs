@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Switchboard.Host.Config;
+using Switchboard.Host.Plugins;
 using Switchboard.Host.Runtime;
 
 namespace Switchboard.Host.Cli;
@@ -12,7 +13,8 @@ internal static class RunCommand
     public static int Execute(Options o, TextWriter output, TextWriter errors, CancellationToken cancel)
     {
         var registry = NfRegistry.BuiltIn();
-        var loaded = DeploymentLoader.Load(o.ConfigPath, registry.Names);
+        var plugins = new DeploymentPlugins();
+        var loaded = DeploymentLoader.Load(o.ConfigPath, registry.Names, plugins.Load);
         if (!loaded.Ok)
         {
             errors.WriteLine($"{o.ConfigPath}: {loaded.Errors.Count} error(s); nothing was started:");
@@ -20,6 +22,18 @@ internal static class RunCommand
             return 2;
         }
         var deployment = loaded.Deployment!;
+        if (plugins.Catalog is { } catalog)
+        {
+            var builtIn = registry.Names;
+            registry.AddPlugins(catalog);
+            foreach (var p in catalog.List())
+            {
+                output.WriteLine($"Plugin {p.DisplayName} from {p.Source}: NFs {string.Join(", ", p.NfTypes.Select(n => n.Type))}; " +
+                                 $"verified in {p.VerifyTime.TotalMilliseconds:F1} ms, loaded in {p.LoadTime.TotalMilliseconds:F1} ms; {p.Signature}");
+                foreach (var nf in p.NfTypes.Where(n => builtIn.Contains(n.Type)))
+                    output.WriteLine($"  NF type '{nf.Type}' now comes from this plugin, not the built-in NF");
+            }
+        }
         if (o.Cores is int cores) deployment = deployment with { Cores = cores };
 
         Dataplane dp;

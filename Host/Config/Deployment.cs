@@ -14,6 +14,8 @@ internal sealed record Deployment(
 {
     /// <summary>The top-level "dpdk" section: EAL arguments and mempool sizing (defaults when absent).</summary>
     public DpdkSettings Dpdk { get; init; } = new();
+    /// <summary>The plugin packages to load and the trust settings ("plugins", "trust"); none when absent.</summary>
+    public PluginsSection Plugins { get; init; } = PluginsSection.None;
 }
 
 /// <summary>How the DPDK EAL is started and how big its packet mempool is.</summary>

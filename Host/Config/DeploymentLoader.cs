@@ -10,9 +10,13 @@ namespace Switchboard.Host.Config;
 internal static class DeploymentLoader
 {
     public const int MaxCores = 64, MaxBatchSize = 1024, DefaultBatchSize = 32;
-    public static readonly string[] TopLevelKeys = ["$schema", "cores", "batchSize", "ports", "nfs", "chains", "invariants", "dpdk"];
+    public static readonly string[] TopLevelKeys = ["$schema", "cores", "batchSize", "ports", "nfs", "chains", "invariants", "plugins", "trust", "dpdk"];
 
-    public static LoadResult Load(string path, IReadOnlySet<string> knownNfTypes)
+    /// <summary>Loads the deployment's plugin packages; returns the NF type names they add and reports refusals
+    /// through the diagnostics (at each package's JSON path).</summary>
+    public delegate IReadOnlySet<string> PluginLoader(PluginsSection plugins, IJsonDiagnostics diag);
+
+    public static LoadResult Load(string path, IReadOnlySet<string> knownNfTypes, PluginLoader? plugins = null)
     {
         string json;
         try
@@ -23,12 +27,12 @@ internal static class DeploymentLoader
         {
             return new LoadResult(null, [new ConfigError(JsonPath.Root, $"cannot read the deployment file: {e.Message}", null, null) { Source = path }]);
         }
-        return Parse(json, path, knownNfTypes);
+        return Parse(json, path, knownNfTypes, plugins: plugins);
     }
 
     /// <summary>Validates <paramref name="json"/>. Relative file paths in ports resolve against
     /// <paramref name="baseDirectory"/>, by default the directory of <paramref name="sourceName"/>.</summary>
-    public static LoadResult Parse(string json, string sourceName, IReadOnlySet<string> knownNfTypes, string? baseDirectory = null)
+    public static LoadResult Parse(string json, string sourceName, IReadOnlySet<string> knownNfTypes, string? baseDirectory = null, PluginLoader? plugins = null)
     {
         var sourcePath = Path.GetFullPath(sourceName);
         baseDirectory ??= Path.GetDirectoryName(sourcePath) ?? Directory.GetCurrentDirectory();
@@ -39,11 +43,12 @@ internal static class DeploymentLoader
         var diag = new Diagnostics(map);
         diag.AddRange(syntaxErrors); // duplicate keys: reported, and validation goes on
         using var document = JsonDocument.Parse(json);
-        var deployment = Validate(document.RootElement, sourcePath, baseDirectory, knownNfTypes, diag);
+        var deployment = Validate(document.RootElement, sourcePath, baseDirectory, knownNfTypes, plugins, diag);
         return Result(deployment, diag.Errors, sourceName);
     }
 
-    private static Deployment? Validate(JsonElement rootElement, string sourcePath, string baseDirectory, IReadOnlySet<string> knownNfTypes, Diagnostics diag)
+    private static Deployment? Validate(JsonElement rootElement, string sourcePath, string baseDirectory, IReadOnlySet<string> knownNfTypes,
+        PluginLoader? loadPlugins, Diagnostics diag)
     {
         var root = ObjectView.From(rootElement, JsonPath.Root, diag);
         if (root is null) return null;
@@ -51,6 +56,12 @@ internal static class DeploymentLoader
         root.String("$schema");
         int cores = (int)(root.Integer("cores", 1, MaxCores) ?? Math.Min(Environment.ProcessorCount, MaxCores));
         int batchSize = (int)(root.Integer("batchSize", 1, MaxBatchSize) ?? DefaultBatchSize);
+
+        // Plugins first: their NF types may be used in "nfs".
+        int before = diag.Count;
+        var plugins = PluginsParser.Parse(root, baseDirectory, diag);
+        if (loadPlugins is not null && plugins.Packages.Count > 0 && diag.Count == before)
+            knownNfTypes = knownNfTypes.Union(loadPlugins(plugins, diag)).ToHashSet(StringComparer.Ordinal);
 
         var ports = PortParser.Parse(root.Object("ports", required: true), baseDirectory, diag);
         var nfNames = new HashSet<string>(StringComparer.Ordinal);
@@ -60,7 +71,7 @@ internal static class DeploymentLoader
 
         var dpdk = DpdkConfigParser.Settings(root.Object("dpdk"), cores, ports.Specs.Values, diag);
 
-        return diag.Count > 0 ? null : new Deployment(cores, batchSize, ports.Specs, nfs, chains, invariants, sourcePath) { Dpdk = dpdk };
+        return diag.Count > 0 ? null : new Deployment(cores, batchSize, ports.Specs, nfs, chains, invariants, sourcePath) { Dpdk = dpdk, Plugins = plugins };
     }
 
     // File order reads best; errors without a position (none today) go last.

@@ -1,13 +1,20 @@
 using System.Reflection;
+using Switchboard.Host.Plugins;
 using Switchboard.Sdk;
 
 namespace Switchboard.Host.Runtime;
 
 /// <summary>NF types the host can instantiate, found by their <see cref="NetworkFunctionAttribute"/>.
-/// Until plugin loading lands, these are the in-tree NFs, written exactly as plugins.</summary>
+/// The in-tree NFs (built in, written exactly as plugins) and, once <see cref="AddPlugins"/> is called, the NF types
+/// of the catalog's active plugin generations, looked up live so an unloaded plugin is never held here. A plugin
+/// type shadows a built-in one of the same name (an operator may run a newer packaged version of an in-tree NF).</summary>
 internal sealed class NfRegistry
 {
     private readonly Dictionary<string, NfType> _types = new(StringComparer.Ordinal);
+    private PluginCatalog? _plugins;
+
+    /// <summary>Resolve NF types from <paramref name="catalog"/>'s active plugins too.</summary>
+    public void AddPlugins(PluginCatalog catalog) => _plugins = catalog;
 
     public sealed record NfType(string Name, string Description, Type Type, string Assembly);
 
@@ -38,11 +45,18 @@ internal sealed class NfRegistry
         }
     }
 
-    public IReadOnlySet<string> Names => _types.Keys.ToHashSet();
-    public IEnumerable<NfType> Types => _types.Values.OrderBy(t => t.Name);
+    public IReadOnlySet<string> Names => _plugins is null ? _types.Keys.ToHashSet() : _types.Keys.Union(_plugins.NfTypes).ToHashSet();
+
+    public IEnumerable<NfType> Types => _types.Values.Where(t => _plugins?.Provider(t.Name) is null).Concat(PluginTypes()).OrderBy(t => t.Name);
+
+    private IEnumerable<NfType> PluginTypes() =>
+        from p in _plugins?.Loaded ?? [] where _plugins!.Active(p.Id) == p
+        from nf in p.Manifest.Nfs
+        let type = p.TypeOf(nf.Type) where type is not null
+        select new NfType(nf.Type, nf.Description, type, $"plugin {p.DisplayName}");
 
     public INetworkFunction Create(string name) =>
-        _types.TryGetValue(name, out var t)
-            ? (INetworkFunction)Activator.CreateInstance(t.Type)!
-            : throw new KeyNotFoundException($"Unknown NF type '{name}'.");
+        _plugins?.Provider(name) is { } plugin ? plugin.Create(name)
+        : _types.TryGetValue(name, out var t) ? (INetworkFunction)Activator.CreateInstance(t.Type)!
+        : throw new KeyNotFoundException($"Unknown NF type '{name}'.");
 }

@@ -121,6 +121,10 @@ bad(M, "dpdk-cache-exceeds-pool", lambda d: d.update(dpdk={"mempoolSize": 511, "
 bad(M, "invariant-unknown-endpoint", inv(to="snk"), "$.invariants[0].to", "unknown port or NF 'snk' (did you mean 'sink'?)")
 bad(M, "invariant-unknown-through", inv(kind="traversal", through=["fw"]), "$.invariants[0].through[0]", "unknown NF 'fw'; defined NFs: ttl")
 bad(M, "invariant-duplicate-name", lambda d: d.update(invariants=[{"name": "i", "kind": "isolation", "from": "gen", "to": "sink"}, {"name": "i", "kind": "isolation", "from": "sink", "to": "gen"}]), "$.invariants[1].name", "invariant name 'i' is already used by $.invariants[0]")
+bad(S, "plugins-not-strings", lambda d: d.update(plugins=[1]), "$.plugins[0]", "expected a string, got the number 1")
+bad(S, "trust-unknown-key", lambda d: d.update(trust={"key": "trusted"}), "$.trust.key", "unknown key 'key' (did you mean 'keys'?)")
+bad(M, "plugins-missing-package", lambda d: d.update(plugins=["missing-plugin"]), "$.plugins[0]", "no plugin package at ")
+bad(M, "trust-require-without-keys", lambda d: d.update(trust={"requireSignatures": True}), "$.trust.requireSignatures", "requireSignatures needs a trust store")
 
 # Duplicate keys: JSON text, not a dict, so written raw. Schema validators see one value: loader-only.
 dup = json.dumps(base, indent=2).replace('"type": "generator"', '"type": "generator",\n      "flows": 10,\n      "flows": 20', 1)

@@ -1,0 +1,40 @@
+using Switchboard.Host.Config;
+using Switchboard.Host.Plugins.Signing;
+
+namespace Switchboard.Host.Plugins;
+
+/// <summary>
+/// Loads a deployment's "plugins" with its "trust" settings into a <see cref="PluginCatalog"/>, for
+/// <c>switchboard run</c> and <c>validate</c>: pass <see cref="Load"/> to <see cref="DeploymentLoader.Load"/>;
+/// refusals become deployment errors at the package's JSON path.
+/// </summary>
+internal sealed class DeploymentPlugins
+{
+    /// <summary>The catalog holding the deployment's plugins (null until a deployment lists some).</summary>
+    public PluginCatalog? Catalog { get; private set; }
+
+    public IReadOnlySet<string> Load(PluginsSection section, IJsonDiagnostics diag)
+    {
+        TrustStore? trust = null;
+        if (section.Trust.KeysDirectory is { } keys)
+        {
+            try { trust = TrustStore.Load(keys); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+            {
+                diag.Error(JsonPath.Key(section.Trust.JsonPath, "keys"), $"cannot read the trust store: {e.Message}");
+                return new HashSet<string>();
+            }
+        }
+        Catalog = new PluginCatalog(new PluginHostOptions { Trust = trust, RequireSignatures = section.Trust.RequireSignatures });
+        foreach (var package in section.Packages)
+        {
+            try { Catalog.Load(package.Path); }
+            catch (PluginRefusedException e)
+            {
+                foreach (var problem in e.Problems)
+                    diag.Error(package.JsonPath, $"plugin package refused ({e.Stage.ToString().ToLowerInvariant()}): {problem}");
+            }
+        }
+        return Catalog.NfTypes;
+    }
+}
