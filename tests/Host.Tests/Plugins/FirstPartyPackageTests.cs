@@ -8,7 +8,6 @@ namespace Switchboard.Host.Tests.Plugins;
 /// <summary>
 /// The first-party plugins as packages (assembled by build/Switchboard.Plugin.targets): each opens, verifies,
 /// loads into its own collectible context, runs a packet through its graph, and is collected after unload.
-/// Firewall is only opened: it does not pass the verifier yet.
 /// </summary>
 public class FirstPartyPackageTests
 {
@@ -42,6 +41,7 @@ public class FirstPartyPackageTests
         "nat" => """{"insideNets": ["10.0.0.0/8"], "snat": {"addresses": ["203.0.113.1"]}}""",
         "maglev" => """{"mode": "dsr", "backends": {"web1": {"mac": "02:00:00:00:01:01"}}}""",
         "lpm" => """{"routes": [{"prefix": "192.168.0.0/16", "nextHop": 1}]}""",
+        "firewall" => """{"default": "drop", "rules": ["accept tcp from 10.0.0.0/8 to 192.168.0.0/16 port 80"]}""",
         "ips" => """{"rules": ["drop tcp any any -> any 80 (msg:\"shell\"; content:\"/bin/sh\"; sid:1;)"]}""",
         _ => "{}",
     };
@@ -52,6 +52,7 @@ public class FirstPartyPackageTests
     [TestCase("Maglev", "maglev")]
     [TestCase("Lpm", "lpm")]
     [TestCase("Ips", "ips")]
+    [TestCase("Firewall", "firewall")]
     public void Loads_runs_a_packet_and_is_collected_after_unload(string name, string type)
     {
         var catalog = new PluginCatalog();
