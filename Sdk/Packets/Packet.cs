@@ -192,7 +192,7 @@ public readonly unsafe ref struct Packet
     public ref T Metadata<T>() where T : unmanaged
     {
         if (sizeof(T) > PacketDesc.MetadataBytes) ThrowMetadataTooLarge(sizeof(T));
-        return ref Unsafe.AsRef<T>(&_d->Metadata);
+        return ref Unsafe.AsRef<T>(_d->MetadataRef());
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
