@@ -199,8 +199,17 @@ public readonly unsafe ref struct Packet
     private ref T At<T>(HeaderKind kind) where T : unmanaged
     {
         int off = _d->Headers.ByKind[(int)kind];
-        if (off == PacketDesc.Absent) ThrowNotParsed(kind);
+        // The throw path returns (as far as the JIT knows) a ref of its own instead of joining the normal path,
+        // so nothing has to stay live across the call: the UDF loop keeps its values in registers.
+        if (off == PacketDesc.Absent) return ref NotParsed<T>(kind);
         return ref Unsafe.AsRef<T>(_d->Data + off);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ref T NotParsed<T>(HeaderKind kind) where T : unmanaged
+    {
+        ThrowNotParsed(kind);
+        return ref Unsafe.NullRef<T>();
     }
 
     /// <summary>Grow the packet by <paramref name="count"/> bytes at the end (zeroed). False if no tailroom.</summary>
