@@ -52,13 +52,18 @@ internal static class NativeBench
         }
         var dir = Directory.CreateTempSubdirectory("switchboard-bench-").FullName;
         var pcap = Path.Combine(dir, "flows64.pcap");
-        WritePcap(pcap);
+        NativeTwins.WritePcap(pcap);
 
-        // (name, C# NF types, C NF, chain length)
+        // (name, C# NFs (type, config), C NF, chain length, C rules file)
         // "ports only": DpdkPort.Receive straight into DpdkPort.Send in a bare loop, no workers or nodes: the
         // cost of the DPDK port layer alone, against the same C loop.
-        var cases = new List<(string Name, string[] Nfs, string CNf, int Chain)> { ("forward (ports only)", ["ports-only"], "forward", 1), ("forward", [], "forward", 1) };
-        foreach (int n in new[] { 1, 2, 4, 8 }) cases.Add((n == 1 ? "ttl" : $"chain of {n} ttl", Enumerable.Repeat("ttl", n).ToArray(), "ttl", n));
+        var cases = new List<(string Name, (string Type, string Config)[] Nfs, string CNf, int Chain, string? Rules)>
+        {
+            ("forward (ports only)", [("ports-only", "{}")], "forward", 1, null), ("forward", [], "forward", 1, null),
+        };
+        foreach (int n in new[] { 1, 2, 3, 4, 5, 6, 7, 8 })
+            cases.Add((n == 1 ? "ttl" : $"chain of {n} ttl", Enumerable.Repeat(("ttl", "{}"), n).ToArray(), "ttl", n, null));
+        foreach (var t in NativeTwins.All(dir)) cases.Add((t.Name, [(t.Type, t.Config)], t.CNf, 1, t.RulesFile));
         if (only is not null) cases = cases.Where(c => c.Name.Contains(only, StringComparison.OrdinalIgnoreCase)).ToList();
 
         var registry = NfRegistry.BuiltIn();
@@ -70,9 +75,10 @@ internal static class NativeBench
         for (int r = 0; r < repeats; r++)
             foreach (var k in cases)
             {
-                cs[k.Name].Add(k.Nfs is ["ports-only"] ? MeasurePortsOnly(pcap, seconds, warmup) : MeasureCSharp(registry, k.Nfs, pcap, seconds, warmup));
-                c[k.Name].Add(MeasureC(native, k.CNf, k.Chain, pcap, seconds, warmup));
-                if (k.Nfs is ["ports-only"]) inProcessC.Add(MeasureCInProcess(native, pcap, seconds, warmup));
+                bool portsOnly = k.Nfs is [("ports-only", _)];
+                cs[k.Name].Add(portsOnly ? MeasurePortsOnly(pcap, seconds, warmup) : MeasureCSharp(registry, k.Nfs, pcap, seconds, warmup));
+                c[k.Name].Add(MeasureC(native, k.CNf, k.Chain, k.Rules, pcap, seconds, warmup));
+                if (portsOnly) inProcessC.Add(MeasureCInProcess(native, pcap, seconds, warmup));
             }
         static double Median(IEnumerable<double> xs) { var l = xs.Order().ToList(); return l[l.Count / 2]; }
         var rows = cases.Select(k =>
@@ -106,30 +112,15 @@ internal static class NativeBench
         return null;
     }
 
-    /// <summary>64-byte UDP frames: 1 000 flows, each 10 times, flow-interleaved.</summary>
-    private static void WritePcap(string path)
-    {
-        using var w = new PcapWriter(path, 65535);
-        var frame = new byte[64];
-        var record = new byte[128];
-        long t = 1_700_000_000_000_000;
-        for (int rep = 0; rep < 10; rep++)
-            for (int f = 0; f < 1000; f++)
-            {
-                int n = FrameBuilder.Ipv4Udp(frame, Ipv4.Address("10.0.0.0") + (uint)f, Ipv4.Address("192.168.1.1"), (ushort)(1024 + f), 80, [], frameSize: 64);
-                w.Append(record.AsSpan(0, w.WriteRecord(record, t++, frame.AsSpan(0, n))));
-            }
-    }
-
-    private static (double Wall, double Cpu) MeasureCSharp(NfRegistry registry, string[] nfs, string pcap, double seconds, double warmup)
+    private static (double Wall, double Cpu) MeasureCSharp(NfRegistry registry, (string Type, string Config)[] nfs, string pcap, double seconds, double warmup)
     {
         var ports = new Dictionary<string, PortSpec>
         {
             ["src"] = new DpdkPortSpec("src", "$.ports.src") { Device = $"net_pcap_sb0,rx_pcap={pcap},infinite_rx=1" },
             ["sink"] = new DpdkPortSpec("sink", "$.ports.sink") { Device = "net_null_sb0" },
         };
-        var empty = JsonDocument.Parse("{}").RootElement.Clone();
-        var nfSpecs = nfs.Select((t, i) => new NfSpec($"nf{i}", t, empty, $"$.nfs.nf{i}")).ToDictionary(n => n.Name);
+        var nfSpecs = nfs.Select((t, i) => new NfSpec($"nf{i}", t.Type, JsonDocument.Parse(t.Config).RootElement.Clone(), $"$.nfs.nf{i}"))
+            .ToDictionary(n => n.Name);
         var chain = new ChainSpec("bench", "src", nfSpecs.Keys.ToList(), "sink", "$.chains[0]");
         var deployment = new Deployment(1, 32, ports, nfSpecs, [chain], [], "bench-native") { Dpdk = new DpdkSettings { Eal = Eal } };
         using var dp = Dataplane.Build(deployment, registry, _ => { });
@@ -230,13 +221,14 @@ internal static class NativeBench
     private static long CpuNanoseconds(string schedstat) =>
         long.Parse(File.ReadAllText(schedstat).Split(' ')[0], CultureInfo.InvariantCulture);
 
-    private static (double Wall, double Cpu) MeasureC(string native, string nf, int chain, string pcap, double seconds, double warmup)
+    private static (double Wall, double Cpu) MeasureC(string native, string nf, int chain, string? rules, string pcap, double seconds, double warmup)
     {
         var psi = new ProcessStartInfo(native) { RedirectStandardOutput = true };
         foreach (var a in DpdkEal.EffectiveArguments(Eal)) psi.ArgumentList.Add(a);
         foreach (var a in new[] { "--", "--pcap", pcap, "--nf", nf, "--chain", chain.ToString(CultureInfo.InvariantCulture),
                      "--seconds", seconds.ToString(CultureInfo.InvariantCulture), "--warmup", warmup.ToString(CultureInfo.InvariantCulture) })
             psi.ArgumentList.Add(a);
+        if (rules is not null) { psi.ArgumentList.Add("--rules"); psi.ArgumentList.Add(rules); }
         using var p = Process.Start(psi)!;
         string output = p.StandardOutput.ReadToEnd();
         p.WaitForExit();

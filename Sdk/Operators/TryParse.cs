@@ -8,10 +8,13 @@ internal sealed unsafe class TryParseNode<T> : Node where T : struct, IHeader
 
     internal override void Process(PacketBatch batch)
     {
-        _in += batch.Count;
-        var items = batch.Items;
-        for (int i = 0; i < batch.Count; i++)
-            if (HeaderParser.Parse(items[i], T.Kind) != ParseStatus.Ok) NotParsed++;
+        int n = batch.Count;
+        _in += n;
+        long notParsed = 0;
+        fixed (PacketDesc** items = batch.Items)
+            for (int i = 0; i < n; i++)
+                if (HeaderParser.Parse(items[i], T.Kind) != ParseStatus.Ok) notParsed++;
+        NotParsed += notParsed;
         Emit(batch);
     }
 }

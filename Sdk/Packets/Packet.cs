@@ -192,15 +192,24 @@ public readonly unsafe ref struct Packet
     public ref T Metadata<T>() where T : unmanaged
     {
         if (sizeof(T) > PacketDesc.MetadataBytes) ThrowMetadataTooLarge(sizeof(T));
-        return ref Unsafe.AsRef<T>(&_d->Metadata);
+        return ref Unsafe.AsRef<T>(_d->MetadataRef());
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ref T At<T>(HeaderKind kind) where T : unmanaged
     {
         int off = _d->Headers.ByKind[(int)kind];
-        if (off == PacketDesc.Absent) ThrowNotParsed(kind);
+        // The throw path returns (as far as the JIT knows) a ref of its own instead of joining the normal path,
+        // so nothing has to stay live across the call: the UDF loop keeps its values in registers.
+        if (off == PacketDesc.Absent) return ref NotParsed<T>(kind);
         return ref Unsafe.AsRef<T>(_d->Data + off);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ref T NotParsed<T>(HeaderKind kind) where T : unmanaged
+    {
+        ThrowNotParsed(kind);
+        return ref Unsafe.NullRef<T>();
     }
 
     /// <summary>Grow the packet by <paramref name="count"/> bytes at the end (zeroed). False if no tailroom.</summary>

@@ -16,20 +16,28 @@ internal unsafe struct PacketDesc
     public const int MetadataBytes = 32;
     public const ushort Absent = 0xFFFF;
 
+    // Layout: everything a receive resets, and what the hot paths read (geometry, owner, the header stack),
+    // sits in the first 64 bytes, so receiving a packet writes one cache line of descriptor (a DPDK
+    // descriptor is in the mbuf's private area, lines the driver never touches). Handle, timestamp and
+    // metadata follow; metadata is cleared on first use instead of on receive (MetadataValid), and a DPDK
+    // port sets Handle once per mbuf.
+
     /// <summary>Start of the buffer; headroom is <c>Data - Buffer</c>.</summary>
     public byte* Buffer;
     /// <summary>First byte of the packet.</summary>
     public byte* Data;
-    /// <summary>Owner-specific handle (the <c>rte_mbuf*</c> for DPDK buffers).</summary>
-    public nint Handle;
     public int Length;
     /// <summary>Bytes from <see cref="Buffer"/> to the end of the buffer.</summary>
     public int Capacity;
+    public uint FlowHash;
     public ushort PoolId;
     public ushort InputPort;
-    public uint FlowHash;
-    public long TimestampTicks;
+    /// <summary>False after a receive: <see cref="Metadata"/> holds a previous packet's bytes until <see cref="MetadataRef"/> clears it.</summary>
+    public bool MetadataValid;
     public HeaderStack Headers;
+    /// <summary>Owner-specific handle (the <c>rte_mbuf*</c> for DPDK buffers, set when the pool is made).</summary>
+    public nint Handle;
+    public long TimestampTicks;
     public PacketMetadata Metadata;
 
     public readonly int Headroom => (int)(Data - Buffer);
@@ -43,8 +51,20 @@ internal unsafe struct PacketDesc
         Length = length;
         InputPort = port;
         FlowHash = 0;
+        MetadataValid = false;
         Headers.Clear();
-        Metadata = default;
+    }
+
+    /// <summary>The metadata area, zeroed first if this packet has not used it yet.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public PacketMetadata* MetadataRef()
+    {
+        if (!MetadataValid)
+        {
+            Metadata = default;
+            MetadataValid = true;
+        }
+        return (PacketMetadata*)Unsafe.AsPointer(ref Metadata);
     }
 }
 
@@ -53,25 +73,30 @@ internal unsafe struct PacketDesc
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct HeaderStack
 {
-    public fixed byte Kinds[PacketDesc.MaxHeaders];
-    public fixed ushort Offsets[PacketDesc.MaxHeaders];
-    public fixed ushort Lengths[PacketDesc.MaxHeaders];
+    // The per-kind index and the IP state first: with PacketDesc's layout they share the descriptor's first
+    // cache line, so clearing the stack (every receive, every NF entry) writes only that line.
     /// <summary>Offset of each kind's header, or <see cref="PacketDesc.Absent"/>.</summary>
     public fixed ushort ByKind[8];
+    /// <summary>Where the IP datagram ends (its declared length), so link-layer padding is not payload; 0 = unset.</summary>
+    public ushort NetworkEnd;
     public byte Depth;
     /// <summary>Upper-layer protocol after the IP header (and IPv6 extension headers).</summary>
     public byte IpProtocol;
     /// <summary>Set when the IP header says this is a fragment; <see cref="NonFirstFragment"/> when L4 is absent.</summary>
     public bool Fragment, NonFirstFragment;
-    /// <summary>Where the IP datagram ends (its declared length), so link-layer padding is not payload; 0 = unset.</summary>
-    public ushort NetworkEnd;
+    public fixed byte Kinds[PacketDesc.MaxHeaders];
+    public fixed ushort Offsets[PacketDesc.MaxHeaders];
+    public fixed ushort Lengths[PacketDesc.MaxHeaders];
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Clear()
     {
-        Depth = 0;
-        ClearIpState();
-        fixed (ushort* k = ByKind) Unsafe.InitBlockUnaligned(k, 0xFF, 8 * sizeof(ushort));
+        // Three stores: ByKind all Absent, then NetworkEnd, Depth, IpProtocol, Fragment, NonFirstFragment all 0.
+        byte* p = (byte*)Unsafe.AsPointer(ref this);
+        Unsafe.WriteUnaligned(p, ulong.MaxValue);
+        Unsafe.WriteUnaligned(p + 8, ulong.MaxValue);
+        Unsafe.WriteUnaligned(p + 16, 0u);
+        Unsafe.WriteUnaligned(p + 20, (ushort)0);
     }
 
     /// <summary>Forget what the last IP header said (no IP header left on the stack).</summary>

@@ -1,8 +1,11 @@
 /* Native C twins of Switchboard's reference NFs, on the same DPDK path as `./switchboard bench native`:
  * net_pcap (infinite_rx=1) -> NF chain -> net_null, one core, batches of 32, run to completion.
- * Usage: sbnative <EAL args> -- --pcap FILE [--nf forward|ttl] [--chain N] [--seconds S] [--warmup S]
+ * Usage: sbnative <EAL args> -- --pcap FILE [--nf forward|ttl|maglev|nat|monitor|firewall] [--rules FILE] [--chain N]
+ *                                 [--seconds S] [--warmup S] [--out FILE]
  * Prints one line: "<Mpps> <Mpps per CPU-second>": packets through the chain per wall-clock second, and per
  * second this thread was on a CPU (the fair figure on a shared machine, where the thread waits for a CPU).
+ * With --out, the pcap is replayed once (no infinite_rx) and what leaves the chain is written to FILE with
+ * net_pcap's tx_pcap: the check that each twin behaves as its C# NF (tests/Host.Tests/Dpdk/NativeTwinTests.cs).
  * Each NF behaves as its C# twin: ttl parses Ethernet (up to two VLAN tags) and IPv4 with the same
  * validation as Sdk/Headers/HeaderParser.cs, drops what does not parse, decrements the TTL with an
  * RFC 1624 checksum update and drops packets whose TTL reaches zero; every NF in a chain parses afresh. */
@@ -17,8 +20,10 @@
 #include <rte_cycles.h>
 #include <rte_dev.h>
 #include <rte_lcore.h>
+#include "nf.h"
 
 #define BURST 32
+enum { NF_FORWARD, NF_TTL, NF_MAGLEV, NF_NAT, NF_MONITOR, NF_FIREWALL };
 
 static int parse_ipv4(uint8_t *p, int len, uint8_t **ip)
 {
@@ -65,33 +70,55 @@ static inline int ttl_nf(struct rte_mbuf *m)
 	return ip[8] != 0;
 }
 
+static inline uint16_t ttl_burst(struct rte_mbuf **bufs, uint16_t n)
+{
+	uint16_t kept = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		if (ttl_nf(bufs[i])) bufs[kept++] = bufs[i];
+		else rte_pktmbuf_free(bufs[i]);
+	}
+	return kept;
+}
+
+static inline uint16_t run_chain(int nf, int chain, struct rte_mbuf **bufs, uint16_t n)
+{
+	for (int k = 0; k < chain && n > 0; k++) {
+		switch (nf) {
+		case NF_TTL: n = ttl_burst(bufs, n); break;
+		case NF_MAGLEV: n = maglev_burst(bufs, n); break;
+		case NF_NAT: n = nat_burst(bufs, n); break;
+		case NF_MONITOR: n = monitor_burst(bufs, n); break;
+		case NF_FIREWALL: n = firewall_burst(bufs, n); break;
+		default: break;
+		}
+	}
+	return n;
+}
+
 /* The measured loop: rx burst -> NF chain -> tx burst, on the calling thread. Also exported (libsbnative.so) so the
  * bench can run this very loop inside the .NET process, on ports the host configured. */
 __attribute__((visibility("default")))
-double sbn_loop(uint16_t in, uint16_t out, int ttl, int chain, double seconds, double warmup, double *cpu_mpps)
+double sbn_loop(uint16_t in, uint16_t out, int nf, int chain, double seconds, double warmup, double *cpu_mpps)
 {
 	struct rte_mbuf *bufs[BURST];
 	uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc();
 	uint64_t measure_from = start + (uint64_t)(warmup * hz), end = measure_from + (uint64_t)(seconds * hz);
 	uint64_t done = 0, done_at_start = 0;
 	int measuring = 0;
+	long idle = 0;
 	struct timespec cpu0, cpu1;
 	for (;;) {
 		uint16_t n = rte_eth_rx_burst(in, 0, bufs, BURST);
 		done += n; /* every received packet leaves the chain once: sent, refused (freed) or dropped by an NF */
 		if (n > 0) {
-			if (ttl) {
-				for (int k = 0; k < chain; k++) {
-					uint16_t kept = 0;
-					for (uint16_t i = 0; i < n; i++) {
-						if (ttl_nf(bufs[i])) bufs[kept++] = bufs[i];
-						else rte_pktmbuf_free(bufs[i]);
-					}
-					n = kept;
-				}
-			}
+			n = run_chain(nf, chain, bufs, n);
 			uint16_t sent = rte_eth_tx_burst(out, 0, bufs, n);
 			if (sent < n) rte_pktmbuf_free_bulk(bufs + sent, n - sent);
+		}
+		if (seconds < 0) { /* replay once (--out): done after a long run of empty polls at end of file */
+			idle = n > 0 || done == 0 ? 0 : idle + 1;
+			if (idle == 100000) { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu1); *cpu_mpps = 0; return (double)done; }
+			continue;
 		}
 		uint64_t now = rte_rdtsc();
 		if (!measuring && now >= measure_from) {
@@ -132,12 +159,13 @@ int main(int argc, char **argv)
 	int ret = rte_eal_init(argc, argv);
 	if (ret < 0) { fprintf(stderr, "sbnative: rte_eal_init failed\n"); return 1; }
 	argc -= ret; argv += ret;
-	const char *pcap = NULL, *nf = "ttl";
+	const char *pcap = NULL, *nf = "ttl", *rules = NULL, *outfile = NULL;
 	int chain = 1;
 	double seconds = 2, warmup = 0.3;
 	static struct option opts[] = {
 		{"pcap", required_argument, 0, 'p'}, {"nf", required_argument, 0, 'n'}, {"chain", required_argument, 0, 'c'},
-		{"seconds", required_argument, 0, 's'}, {"warmup", required_argument, 0, 'w'}, {0, 0, 0, 0}};
+		{"seconds", required_argument, 0, 's'}, {"warmup", required_argument, 0, 'w'}, {"rules", required_argument, 0, 'r'},
+		{"out", required_argument, 0, 'o'}, {0, 0, 0, 0}};
 	int o;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
@@ -146,25 +174,37 @@ int main(int argc, char **argv)
 		case 'c': chain = atoi(optarg); break;
 		case 's': seconds = atof(optarg); break;
 		case 'w': warmup = atof(optarg); break;
+		case 'r': rules = optarg; break;
+		case 'o': outfile = optarg; break;
 		default: return 64;
 		}
 	}
-	int ttl = strcmp(nf, "ttl") == 0;
-	if (pcap == NULL || (!ttl && strcmp(nf, "forward") != 0) || chain < 1) {
-		fprintf(stderr, "usage: sbnative <EAL args> -- --pcap FILE [--nf forward|ttl] [--chain N] [--seconds S]\n");
+	static const char *kinds[] = {"forward", "ttl", "maglev", "nat", "monitor", "firewall"};
+	int kind = -1;
+	for (int k = 0; k < 6; k++) if (strcmp(nf, kinds[k]) == 0) kind = k;
+	if (pcap == NULL || kind < 0 || chain < 1 || (kind == NF_FIREWALL && rules == NULL)) {
+		fprintf(stderr, "usage: sbnative <EAL args> -- --pcap FILE [--nf forward|ttl|maglev|nat|monitor|firewall] [--rules FILE] "
+		                "[--chain N] [--seconds S] [--warmup S] [--out FILE]\n");
 		return 64;
 	}
+	int init = kind == NF_MAGLEV ? maglev_init() : kind == NF_NAT ? nat_init() : kind == NF_MONITOR ? monitor_init()
+	         : kind == NF_FIREWALL ? firewall_init(rules) : 0;
+	if (init != 0) { fprintf(stderr, "sbnative: cannot set up %s\n", nf); return 1; }
 	/* Same geometry as the host's DpdkPool: 192-byte private area, default data room. */
 	struct rte_mempool *mp = rte_pktmbuf_pool_create("sbnative", 16383, 256, 192, RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (mp == NULL) { fprintf(stderr, "sbnative: mempool: %s\n", rte_strerror(rte_errno)); return 1; }
-	char src[4200];
-	snprintf(src, sizeof(src), "net_pcap_sbn0,rx_pcap=%s,infinite_rx=1", pcap);
+	char src[4200], dst[4200];
+	snprintf(src, sizeof(src), "net_pcap_sbn0,rx_pcap=%s%s", pcap, outfile ? "" : ",infinite_rx=1");
+	if (outfile) snprintf(dst, sizeof(dst), "net_pcap_sbn1,tx_pcap=%s", outfile);
+	else snprintf(dst, sizeof(dst), "net_null_sbn0");
 	uint16_t in, out;
-	if (setup_port(src, mp, &in) || setup_port("net_null_sbn0", mp, &out)) return 1;
+	if (setup_port(src, mp, &in) || setup_port(dst, mp, &out)) return 1;
 
-	double cpu_mpps, mpps = sbn_loop(in, out, ttl, chain, seconds, warmup, &cpu_mpps);
-	printf("%.3f %.3f\n", mpps, cpu_mpps);
+	double cpu_mpps, mpps = sbn_loop(in, out, kind, chain, outfile ? -1 : seconds, warmup, &cpu_mpps);
+	if (outfile) printf("%.0f packets\n", mpps);
+	else printf("%.3f %.3f\n", mpps, cpu_mpps);
 	rte_eth_dev_stop(in); rte_eth_dev_stop(out);
+	rte_eth_dev_close(in); rte_eth_dev_close(out); /* flushes tx_pcap */
 	return 0;
 }
 #endif

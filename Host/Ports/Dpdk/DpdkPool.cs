@@ -48,6 +48,27 @@ internal sealed unsafe class DpdkPool : IBufferPool, IDisposable
         Volatile.Write(ref DpdkIds[Id], true);
         DpdkEal.Track(this);
         VerifyLayout();
+        PrepareDescriptors();
+    }
+
+    /// <summary>Point every mbuf's descriptor at its buffer once, so a receive writes only the descriptor's first
+    /// cache line (Handle lives outside it; Buffer and Capacity are rewritten per packet from the mbuf's hot line,
+    /// since a driver may attach an external buffer).</summary>
+    private void PrepareDescriptors()
+    {
+        var all = new nint[Size];
+        int n = 0;
+        fixed (nint* p = all)
+        {
+            while (n < all.Length && DpdkNative.MbufAllocBulk(Mempool, p + n, 1) == 0)
+            {
+                Attach(p[n], Mbuf.Desc(p[n]));
+                Mbuf.Desc(p[n])->PoolId = 0; // free
+                n++;
+            }
+            if (n > 0) DpdkNative.MbufFreeBulk(p, (uint)n);
+        }
+        DpdkNative.PoolCacheFlush(Mempool);
     }
 
     /// <summary>True when descriptors of pool <paramref name="poolId"/> live in mbufs (any DPDK pool).</summary>
@@ -121,8 +142,8 @@ internal sealed unsafe class DpdkPool : IBufferPool, IDisposable
         for (int i = 0; i < count; i++)
         {
             var d = descs[i];
-            nint m = d->Handle;
-            if (d->PoolId != Id || (nint)Mbuf.Desc(m) != (nint)d || Mbuf.Pool(m) != Mempool)
+            nint m = Mbuf.Of(d);
+            if (d->PoolId != Id || Mbuf.Pool(m) != Mempool)
             {
                 if (bad++ == 0) firstBad = (nint)d;
                 continue;

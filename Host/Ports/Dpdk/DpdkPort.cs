@@ -181,25 +181,52 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
         }
         long now = Stopwatch.GetTimestamp();
         long bytes = 0;
-        int kept = 0;
+        int kept = n;
         ushort portIndex = _portIndex, poolId = _poolId;
         nint mempool = _mempool;
         for (int i = 0; i < n; i++)
         {
             nint m = mbufs[i];
-            ushort owner = poolId;
-            if (Mbuf.NbSegs(m) != 1 || Mbuf.Pool(m) != mempool)
+            if (Mbuf.NbSegs(m) != 1 || Mbuf.Pool(m) != mempool) return ReceiveMixed(queue, descs, n, i, bytes, now);
+            // Only the descriptor's first cache line is written (Handle was set when the pool was made).
+            var d = Mbuf.Desc(m);
+            d->Buffer = Mbuf.BufAddr(m);
+            d->Capacity = Mbuf.BufLen(m);
+            d->PoolId = poolId;
+            int length = Mbuf.DataLen(m);
+            d->ResetForReceive(Mbuf.DataOff(m), length, portIndex);
+            d->TimestampTicks = now;
+            bytes += length;
+            descs[i] = d;
+        }
+        var c = Counters.PerQueue[queue];
+        c.RxPackets += kept;
+        c.RxBytes += bytes;
+        return kept;
+    }
+
+    /// <summary>The rest of a burst from <paramref name="from"/> on, where some mbuf is multi-segment or of another pool
+    /// (kept out of <see cref="Receive"/> so its loop makes no calls and keeps its variables in registers).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int ReceiveMixed(int queue, PacketDesc** descs, int n, int from, long bytes, long now)
+    {
+        var mbufs = (nint*)descs;
+        int kept = from;
+        for (int i = from; i < n; i++)
+        {
+            nint m = mbufs[i];
+            ushort owner = _poolId;
+            if (Mbuf.NbSegs(m) != 1 || Mbuf.Pool(m) != _mempool)
             {
                 owner = Adopt(queue, m);
                 if (owner == 0) continue;
             }
             var d = Mbuf.Desc(m);
             d->Buffer = Mbuf.BufAddr(m);
-            d->Handle = m;
             d->Capacity = Mbuf.BufLen(m);
             d->PoolId = owner;
             int length = Mbuf.DataLen(m);
-            d->ResetForReceive(Mbuf.DataOff(m), length, portIndex);
+            d->ResetForReceive(Mbuf.DataOff(m), length, _portIndex);
             d->TimestampTicks = now;
             bytes += length;
             descs[kept++] = d;
@@ -242,7 +269,7 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
         {
             var d = descs[i];
             if (!DpdkPool.IsDpdk(d->PoolId)) return SendCopies(queue, descs, i, count, bytes);
-            nint m = d->Handle;
+            nint m = Mbuf.Of(d);
             int length = d->Length;
             Mbuf.DataOff(m) = (ushort)(d->Data - d->Buffer);
             Mbuf.DataLen(m) = (ushort)length;
@@ -282,7 +309,7 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
             nint m;
             if (DpdkPool.IsDpdk(d->PoolId))
             {
-                m = d->Handle;
+                m = Mbuf.Of(d);
                 Mbuf.DataOff(m) = (ushort)(d->Data - d->Buffer);
                 Mbuf.DataLen(m) = (ushort)d->Length;
                 Mbuf.PktLen(m) = (uint)d->Length;

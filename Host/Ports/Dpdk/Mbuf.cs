@@ -47,6 +47,9 @@ internal static unsafe class Mbuf
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Switchboard.Sdk.PacketDesc* Desc(nint m) => (Switchboard.Sdk.PacketDesc*)(m + Size);
+    /// <summary>The mbuf of a DPDK descriptor (the inverse of <see cref="Desc"/>; saves reading its Handle, outside the hot line).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static nint Of(Switchboard.Sdk.PacketDesc* d) => (nint)d - Size;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static byte* BufAddr(nint m) => *(byte**)(m + s_bufAddr);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

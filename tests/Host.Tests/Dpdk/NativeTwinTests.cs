@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using Switchboard.Bench;
+using Switchboard.Host.Ports.Dpdk;
+using Switchboard.Host.Tests.Config;
+using Switchboard.Host.Tests.Runtime;
+
+namespace Switchboard.Host.Tests.Dpdk;
+
+/// <summary>
+/// Each C twin of bench/native (sbnative, run as its own DPDK process: net_pcap replaying the bench traffic once,
+/// tx_pcap to a file) writes the same frames, byte for byte, as its C# NF on the same pcap, so
+/// <c>./switchboard bench native</c> compares equal work. Maglev's group-by regroups packets by backend within
+/// a batch, so for it the frames are compared as a multiset; the others keep order.
+/// </summary>
+public sealed class NativeTwinTests
+{
+    private static string? s_native;
+
+    private static string Native()
+    {
+        if (s_native is not null) return s_native;
+        var src = Path.Combine(DpdkEnvironment.RepoRoot, "bench", "native");
+        var make = Process.Start(new ProcessStartInfo("make", ["-s", "-C", src]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        string output = make.StandardOutput.ReadToEnd() + make.StandardError.ReadToEnd();
+        make.WaitForExit();
+        Assert.That(make.ExitCode, Is.Zero, "building bench/native failed (needs libdpdk-dev, pkg-config, gcc):\n" + output);
+        return s_native = Path.Combine(src, "build", "sbnative");
+    }
+
+    private static IEnumerable<TestCaseData> Twins()
+    {
+        // The rule files are written per test (into its own directory); here only the names matter.
+        var dir = Directory.CreateTempSubdirectory("sb-twins-").FullName;
+        try
+        {
+            var nfs = new List<(string Name, string Type, string Config, string CNf)> { ("ttl", "ttl", "{}", "ttl") };
+            nfs.AddRange(NativeTwins.All(dir).Select(t => (t.Name, t.Type, t.Config, t.CNf)));
+            foreach (var t in nfs) yield return new TestCaseData(t.Name).SetName($"CTwin_WritesTheSameFrames_AsTheCSharpNf({t.Name})");
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [TestCaseSource(nameof(Twins))]
+    public void CTwin_WritesTheSameFrames_AsTheCSharpNf(string name)
+    {
+        using var dir = new TempDir();
+        string pcap = Path.Combine(dir.Path, "in.pcap");
+        NativeTwins.WritePcap(pcap, rounds: 3);
+        var twin = name == "ttl" ? new NativeTwins.Twin("ttl", "ttl", "{}", "ttl") : NativeTwins.All(dir.Path).Single(t => t.Name == name);
+
+        var csharp = RuntimeHarness.Load($$"""
+            { "cores": 1,
+              "ports": { "in": { "type": "pcap-in", "file": "in.pcap" }, "out": { "type": "pcap-out", "file": "cs.pcap" } },
+              "nfs": { "nf": { "type": "{{twin.Type}}", "config": {{twin.Config}} } },
+              "chains": [ { "from": "in", "through": ["nf"], "to": "out" } ] }
+            """, dir.Path);
+        using (RuntimeHarness.RunToCompletion(csharp)) { }
+
+        var psi = new ProcessStartInfo(Native()) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in DpdkEal.EffectiveArguments(DpdkEnvironment.Eal)) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "--", "--pcap", pcap, "--nf", twin.CNf, "--out", Path.Combine(dir.Path, "c.pcap") }) psi.ArgumentList.Add(a);
+        if (twin.RulesFile is not null) { psi.ArgumentList.Add("--rules"); psi.ArgumentList.Add(twin.RulesFile); }
+        using (var p = Process.Start(psi)!)
+        {
+            string output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+            Assert.That(p.WaitForExit(60_000), Is.True, "sbnative finished");
+            Assert.That(p.ExitCode, Is.Zero, output);
+        }
+
+        var input = RuntimeHarness.ReadPcap(pcap);
+        var cs = RuntimeHarness.ReadPcap(Path.Combine(dir.Path, "cs.pcap"));
+        var c = RuntimeHarness.ReadPcap(Path.Combine(dir.Path, "c.pcap"));
+        Assert.That(cs, Has.Count.EqualTo(input.Count), "the bench traffic passes every NF");
+        Assert.That(c, Has.Count.EqualTo(cs.Count));
+        if (twin.Type is not ("monitor" or "firewall"))
+            Assert.That(cs, Is.Not.EqualTo(input), "the NF rewrites the frames");
+        static List<string> Hex(List<byte[]> frames, bool sort)
+        {
+            var hex = frames.Select(Convert.ToHexString).ToList();
+            return sort ? hex.Order(StringComparer.Ordinal).ToList() : hex;
+        }
+        Assert.That(Hex(c, twin.Reorders), Is.EqualTo(Hex(cs, twin.Reorders)));
+    }
+}
