@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Switchboard.Host.Config;
+using Switchboard.Host.Control;
 using Switchboard.Host.Runtime;
 
 namespace Switchboard.Host.Cli;
@@ -7,7 +8,8 @@ namespace Switchboard.Host.Cli;
 /// <summary><c>switchboard run</c>: load the deployment, run it, print live and final counters.</summary>
 internal static class RunCommand
 {
-    public sealed record Options(string ConfigPath, double? Seconds, bool Forever, int? Cores, bool Quiet);
+    /// <param name="Control">The gRPC control plane's settings; null runs without one.</param>
+    public sealed record Options(string ConfigPath, double? Seconds, bool Forever, int? Cores, bool Quiet, ControlOptions? Control = null);
 
     public static int Execute(Options o, TextWriter output, TextWriter errors, CancellationToken cancel)
     {
@@ -39,7 +41,26 @@ internal static class RunCommand
             return 2;
         }
 
+        ControlServer? control = null;
+        if (o.Control is { } controlOptions)
+        {
+            try
+            {
+                var ops = controlOptions.Operations?.Invoke(registry) ?? new BuiltInPluginOperations(registry);
+                var log = TextWriter.Synchronized(errors); // control-plane threads log while the run prints
+                control = ControlServer.StartAsync(controlOptions, new SwitchState(dp, registry, ops, log.WriteLine), cancel)
+                    .GetAwaiter().GetResult();
+            }
+            catch (ControlStartException ex)
+            {
+                errors.WriteLine(ex.Message + " Nothing was started.");
+                dp.Dispose();
+                return 2;
+            }
+        }
+
         using (dp)
+        try
         {
             double limit = o.Forever ? double.PositiveInfinity : o.Seconds ?? 5;
             output.WriteLine($"Switchboard: {deployment.Chains.Count} chain(s), {deployment.Nfs.Count} NF instance(s), {deployment.Cores} core(s), " +
@@ -47,8 +68,11 @@ internal static class RunCommand
             foreach (var c in deployment.Chains)
                 output.WriteLine($"  {c.Name}: {string.Join(" -> ", [c.From, .. c.Through, c.To])}");
 
+            if (control is not null)
+                output.WriteLine($"Control plane: {control.Address.ToString().TrimEnd('/')} (token in {control.TokenFilePath}; try ./switchboard ctl status)");
             var clock = Stopwatch.StartNew();
             dp.Start();
+            control?.State.MarkStarted();
             var last = Report.Take(dp, 0);
             bool interactive = !Console.IsOutputRedirected && output == Console.Out;
             double nextPrint = interactive ? 0.5 : 1.0;
@@ -67,6 +91,7 @@ internal static class RunCommand
                 }
             }
             double seconds = clock.Elapsed.TotalSeconds;
+            control?.DisposeAsync().AsTask().GetAwaiter().GetResult(); // no control call sees a stopping dataplane
             dp.Stop();
             if (interactive && !o.Quiet) output.WriteLine();
             if (cancel.IsCancellationRequested) output.WriteLine("Interrupted: drained queues and stopped.");
@@ -81,6 +106,10 @@ internal static class RunCommand
                 return 3;
             }
             return failures.Count == 0 ? 0 : 1;
+        }
+        finally
+        {
+            control?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
     }
 }

@@ -24,9 +24,10 @@ internal sealed class ControlServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly string _tokenFile, _addressFile;
 
-    private ControlServer(WebApplication app, Uri address, string token, string tokenFile, string addressFile)
+    private ControlServer(WebApplication app, SwitchState state, Uri address, string token, string tokenFile, string addressFile)
     {
         _app = app;
+        State = state;
         Address = address;
         Token = token;
         _tokenFile = tokenFile;
@@ -36,6 +37,7 @@ internal sealed class ControlServer : IAsyncDisposable
     /// <summary>The address clients connect to, e.g. http://127.0.0.1:50051.</summary>
     public Uri Address { get; }
     public string Token { get; }
+    public SwitchState State { get; }
     public string TokenFilePath => _tokenFile;
     public string AddressFilePath => _addressFile;
 
@@ -128,11 +130,14 @@ internal sealed class ControlServer : IAsyncDisposable
             await app.DisposeAsync();
             throw new ControlStartException($"control: cannot write the token file {tokenFile}: {e.Message}. Pass --control-token-file PATH, or --no-control.");
         }
-        return new ControlServer(app, address, token, tokenFile, addressFile);
+        return new ControlServer(app, state, address, token, tokenFile, addressFile);
     }
+
+    private int _disposed;
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2)); // open Watch streams end then
         try { await _app.StopAsync(grace.Token); }
         finally
