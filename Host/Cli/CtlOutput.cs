@@ -19,24 +19,24 @@ internal sealed class CtlOutput(TextWriter output, bool json)
         if (info.UnavailableOperations.Count > 0)
             output.WriteLine($"  not available in this host yet: {string.Join(", ", info.UnavailableOperations)}");
         output.WriteLine();
-        output.Write(Report.Table(["port", "kind", "status"], ports.Ports.Select(p => new[] { p.Name, p.Kind, p.Status }).ToList()));
+        output.Write(Table(["port", "kind", "status"], ports.Ports.Select(p => new[] { p.Name, p.Kind, p.Status }).ToList()));
     }
 
     public void Nfs(ListNfInstancesResponse instances, ListNfTypesResponse types)
     {
         if (Json(new NfsView(instances, types))) return;
         output.WriteLine("NF instances:");
-        output.Write(Report.Table(["instance", "type", "chains", "cores", "config"], instances.Instances
+        output.Write(Table(["instance", "type", "chains", "cores", "config"], instances.Instances
             .Select(i => new[] { i.Name, i.Type, string.Join(",", i.Chains), string.Join(",", i.Cores), i.ConfigJson }).ToList()));
         output.WriteLine();
         output.WriteLine("NF types:");
-        output.Write(Report.Table(["type", "plugin", "description"], types.NfTypes.Select(t => new[] { t.Name, t.PluginId, t.Description }).ToList()));
+        output.Write(Table(["type", "plugin", "description"], types.NfTypes.Select(t => new[] { t.Name, t.PluginId, t.Description }).ToList()));
     }
 
     public void Plugins(ListPluginsResponse plugins)
     {
         if (Json(plugins)) return;
-        output.Write(Report.Table(["plugin", "version", "source", "verified", "signer", "nf types"], plugins.Plugins.Select(p => new[]
+        output.Write(Table(["plugin", "version", "source", "verified", "signer", "nf types"], plugins.Plugins.Select(p => new[]
         {
             p.Id, p.Version, p.Source, p.Verification.ToString().ToLowerInvariant(), p.Signer.Length == 0 ? "-" : p.Signer, string.Join(", ", p.NfTypes),
         }).ToList()));
@@ -45,7 +45,7 @@ internal sealed class CtlOutput(TextWriter output, bool json)
     public void Chains(ListChainsResponse chains)
     {
         if (Json(chains)) return;
-        output.Write(Report.Table(["chain", "path"], chains.Chains.Select(c => new[] { c.Name, Path(c) }).ToList()));
+        output.Write(Table(["chain", "path"], chains.Chains.Select(c => new[] { c.Name, Path(c) }).ToList()));
     }
 
     /// <summary>One snapshot; with <paramref name="previous"/>, rates over the time between them. In a stream, JSON is one line per snapshot.</summary>
@@ -60,7 +60,7 @@ internal sealed class CtlOutput(TextWriter output, bool json)
         string rateLabel = previous is null ? "in Mpps (avg)" : "in Mpps";
         if (previous is not null) output.WriteLine();
         output.WriteLine($"Counters at {DateTimeOffset.FromUnixTimeMilliseconds(now.UnixMs):HH:mm:ss.fff} (up {now.UptimeSeconds:F1} s):");
-        output.Write(Report.Table(["nf", "type", "in", "out", "dropped", "faulted", rateLabel, "counters"], now.Nfs.Select(n =>
+        output.Write(Table(["nf", "type", "in", "out", "dropped", "faulted", rateLabel, "counters"], now.Nfs.Select(n =>
         {
             long delta = n.PacketsIn - (previous?.Nfs.FirstOrDefault(p => p.Name == n.Name)?.PacketsIn ?? 0);
             string own = string.Join(", ", n.Counters.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key}={c.Value:N0}"));
@@ -68,11 +68,11 @@ internal sealed class CtlOutput(TextWriter output, bool json)
             return new[] { n.Name, n.Type, $"{n.PacketsIn:N0}", $"{n.PacketsOut:N0}", $"{n.Dropped:N0}", $"{n.Faulted:N0}", $"{Report.Rate(delta, dt):F2}", own };
         }).ToList()));
         foreach (var n in now.Nfs.Where(n => n.LastFault.Length > 0)) output.WriteLine($"  last fault in {n.Name}: {n.LastFault}");
-        output.Write(Report.Table(["port", "kind", "rx", "tx", "tx dropped", "rx no-buf"], now.Ports.Select(p => new[]
+        output.Write(Table(["port", "kind", "rx", "tx", "tx dropped", "rx no-buf"], now.Ports.Select(p => new[]
         {
             p.Name, p.Kind, $"{p.RxPackets:N0}", $"{p.TxPackets:N0}", $"{p.TxDropped:N0}", $"{p.RxNoBuffer:N0}",
         }).ToList()));
-        output.Write(Report.Table(["core", "dropped", "rounds", "idle rounds"], now.Cores.Select(c => new[]
+        output.Write(Table(["core", "dropped", "rounds", "idle rounds"], now.Cores.Select(c => new[]
         {
             c.Core.ToString(), $"{c.Dropped:N0}", $"{c.Rounds:N0}", $"{(c.Rounds == 0 ? 0 : 100.0 * c.IdleRounds / c.Rounds):F1}%",
         }).ToList()));
@@ -92,7 +92,7 @@ internal sealed class CtlOutput(TextWriter output, bool json)
         if (Json(s)) return;
         output.WriteLine($"Policy: {s.PolicySource}, sha256 {s.PolicySha256}");
         output.WriteLine($"Signed plugins required: {(s.SignatureRequired ? "yes" : "no")}");
-        output.Write(Report.Table(["plugin", "verdict", "violations", "methods", "ms"], s.Plugins.Select(p => p.Result is { } r
+        output.Write(Table(["plugin", "verdict", "violations", "methods", "ms"], s.Plugins.Select(p => p.Result is { } r
             ? new[] { p.PluginId, r.Ok ? "ok" : "refused", r.Violations.Count.ToString(), r.MethodsChecked.ToString(), $"{r.ElapsedMs:F1}" }
             : [p.PluginId, "unknown", "-", "-", "-"]).ToList()));
     }
@@ -124,6 +124,20 @@ internal sealed class CtlOutput(TextWriter output, bool json)
     public void Line(IMessage message, string text)
     {
         if (!Json(message)) output.WriteLine(text);
+    }
+
+    /// <summary>Columns of numbers align right, text left; every cell on one line.</summary>
+    public static string Table(string[] header, IReadOnlyList<string[]> rows)
+    {
+        rows = rows.Select(r => r.Select(c => c.ReplaceLineEndings(" ")).ToArray()).ToList();
+        var widths = header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
+        var numeric = header.Select((_, i) => rows.Count > 0 && rows.All(r => r[i].Length == 0 || r[i] == "-" || r[i].All(ch => char.IsDigit(ch) || ch is ',' or '.' or '%' or '-'))).ToArray();
+        var sb = new System.Text.StringBuilder();
+        void Line(string[] cells) => sb.AppendLine("  " + string.Join("  ", cells.Select((c, i) => numeric[i] ? c.PadLeft(widths[i]) : c.PadRight(widths[i]))).TrimEnd());
+        Line(header);
+        sb.AppendLine("  " + string.Join("  ", widths.Select(w => new string('-', w))));
+        foreach (var r in rows) Line(r);
+        return sb.ToString();
     }
 
     private static string Path(ChainInfo c) => string.Join(" -> ", [c.From, .. c.Through, c.To]);

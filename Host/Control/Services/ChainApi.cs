@@ -21,7 +21,7 @@ internal sealed class ChainApi(SwitchState state) : ChainService.ChainServiceBas
         var response = new ListNfInstancesResponse();
         foreach (var (name, spec) in state.NfSpecs.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
-            var info = new NfInstanceInfo { Name = name, Type = spec.Type, ConfigJson = spec.Config.ValueKind == System.Text.Json.JsonValueKind.Undefined ? "{}" : spec.Config.GetRawText() };
+            var info = new NfInstanceInfo { Name = name, Type = spec.Type, ConfigJson = CompactJson(spec.Config) };
             info.Chains.AddRange(state.Chains.Where(c => c.Through.Contains(name)).Select(c => c.Name));
             info.Cores.AddRange(state.Dataplane.Nfs.Where(n => n.Name == name).Select(n => n.Core).Distinct().Order());
             response.Instances.Add(info);
@@ -93,6 +93,9 @@ internal sealed class ChainApi(SwitchState state) : ChainService.ChainServiceBas
         state.Log($"control: removed {nf} from chain {chain.Name}; {r.Detail}");
         return new RemoveNfResponse { Chain = ToProto(r.Chain), Detail = r.Detail };
     }
+
+    private static string CompactJson(System.Text.Json.JsonElement e) =>
+        e.ValueKind == System.Text.Json.JsonValueKind.Undefined ? "{}" : System.Text.Json.JsonSerializer.Serialize(e);
 
     private static ChainDefinition Definition(ChainSpec c) => new(c.Name, c.From, c.Through, c.To);
 
