@@ -27,11 +27,11 @@ public class AuthenticationTests
     {
         Assert.That(SwitchboardReflection.Descriptor.Services.Select(s => s.Name),
             Is.EquivalentTo(new[] { "SwitchService", "PluginService", "ChainService", "CounterService", "VerificationService" }));
-        Assert.That(EveryMethod().Count(), Is.GreaterThanOrEqualTo(20));
+        Assert.That(EveryMethod().Count(), Is.EqualTo(17), "2 + 5 + 6 + 2 + 2 methods");
     }
 
     [TestCaseSource(nameof(EveryMethod))]
-    public void RefusedWithoutTokenWithWrongTokenAndWithAnotherScheme(string service, string method, bool streaming)
+    public async Task RefusedWithoutTokenWithWrongTokenAndWithAnotherScheme(string service, string method, bool streaming)
     {
         var attempts = new (string What, CallInvoker Invoker, Metadata? Headers)[]
         {
@@ -43,7 +43,7 @@ public class AuthenticationTests
         };
         foreach (var (what, invoker, headers) in attempts)
         {
-            var e = Assert.ThrowsAsync<RpcException>(() => Call(invoker, service, method, streaming, headers), $"{what}: the call must fail");
+            var e = await Assert.ThrowsAsync<RpcException>(() => Call(invoker, service, method, streaming, headers), $"{what}: the call must fail");
             Assert.That(e!.StatusCode, Is.EqualTo(StatusCode.Unauthenticated), $"{what}: {e.Status.Detail}");
         }
         foreach (string reason in new[] { "no authorization metadata", "wrong token", "not a bearer token" })

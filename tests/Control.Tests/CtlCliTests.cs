@@ -69,7 +69,7 @@ public class CtlCliTests
         Assert.That(second, Is.GreaterThanOrEqualTo(first));
 
         static long In(string json) => JsonDocument.Parse(json).RootElement.GetProperty("nfs").EnumerateArray()
-            .Single(n => n.GetProperty("name").GetString() == "ttl").GetProperty("packetsIn").GetInt64();
+            .Single(n => n.GetProperty("name").GetString() == "ttl").GetProperty("packetsIn").GetString() is { } s ? long.Parse(s) : -1; // int64 is a JSON string in proto3
     }
 
     [Test]

@@ -20,12 +20,12 @@ public class OperationTests
     [OneTimeTearDown]
     public async Task Stop() => await _switch.DisposeAsync();
 
-    private static RpcException Fails(Func<Task> call) => Assert.ThrowsAsync<RpcException>(async () => await call())!;
+    private static async Task<RpcException> Fails(Func<Task> call) => (await Assert.ThrowsAsync<RpcException>(async () => await call()))!;
 
     [Test]
-    public void LoadingAHostilePackageIsRefusedWithItsViolations()
+    public async Task LoadingAHostilePackageIsRefusedWithItsViolations()
     {
-        var e = Fails(() => _switch.Plugins().LoadAsync(new LoadPluginRequest
+        var e = await Fails(() => _switch.Plugins().LoadAsync(new LoadPluginRequest
         {
             Package = new PackageSource { Content = ByteString.CopyFrom(PluginCompiler.Hostile.Value), FileName = "hostile.dll" },
         }).ResponseAsync);
@@ -34,65 +34,65 @@ public class OperationTests
     }
 
     [Test]
-    public void LoadingAGoodPackageSaysTheLoaderIsMissingAndLoadsNothing()
+    public async Task LoadingAGoodPackageSaysTheLoaderIsMissingAndLoadsNothing()
     {
         int before = _switch.Dataplane.Nfs.Count;
-        var e = Fails(() => _switch.Plugins().LoadAsync(new LoadPluginRequest { Package = new PackageSource { Path = PluginCompiler.TtlPath } }).ResponseAsync);
+        var e = await Fails(() => _switch.Plugins().LoadAsync(new LoadPluginRequest { Package = new PackageSource { Path = PluginCompiler.TtlPath } }).ResponseAsync);
         Assert.That(e.StatusCode, Is.EqualTo(StatusCode.Unimplemented));
         Assert.That(e.Status.Detail, Does.Contain("plugin loader").And.Contain("passed IL verification").And.Contain("nothing was loaded"));
         Assert.That(_switch.Dataplane.Nfs, Has.Count.EqualTo(before));
-        var missing = Fails(() => _switch.Plugins().LoadAsync(new LoadPluginRequest { Package = new PackageSource { Path = "/nope/pkg.zip" } }).ResponseAsync);
+        var missing = await Fails(() => _switch.Plugins().LoadAsync(new LoadPluginRequest { Package = new PackageSource { Path = "/nope/pkg.zip" } }).ResponseAsync);
         Assert.That(missing.StatusCode, Is.EqualTo(StatusCode.NotFound));
-        var none = Fails(() => _switch.Plugins().LoadAsync(new LoadPluginRequest()).ResponseAsync);
+        var none = await Fails(() => _switch.Plugins().LoadAsync(new LoadPluginRequest()).ResponseAsync);
         Assert.That(none.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
     }
 
     [Test]
-    public void ReplaceChecksInstanceAndTypeThenSaysHotSwapIsMissing()
+    public async Task ReplaceChecksInstanceAndTypeThenSaysHotSwapIsMissing()
     {
-        var unknownInstance = Fails(() => _switch.Plugins().ReplaceAsync(new ReplaceNfRequest { Instance = "nat", NfType = "ttl" }).ResponseAsync);
+        var unknownInstance = await Fails(() => _switch.Plugins().ReplaceAsync(new ReplaceNfRequest { Instance = "nat", NfType = "ttl" }).ResponseAsync);
         Assert.That(unknownInstance.StatusCode, Is.EqualTo(StatusCode.NotFound));
         Assert.That(unknownInstance.Status.Detail, Does.Contain("'nat'").And.Contain("mon, ttl"));
 
-        var unknownType = Fails(() => _switch.Plugins().ReplaceAsync(new ReplaceNfRequest { Instance = "ttl", NfType = "nope" }).ResponseAsync);
+        var unknownType = await Fails(() => _switch.Plugins().ReplaceAsync(new ReplaceNfRequest { Instance = "ttl", NfType = "nope" }).ResponseAsync);
         Assert.That(unknownType.StatusCode, Is.EqualTo(StatusCode.NotFound));
         Assert.That(unknownType.Status.Detail, Does.Contain("no NF type 'nope'"));
 
-        var badConfig = Fails(() => _switch.Plugins().ReplaceAsync(new ReplaceNfRequest { Instance = "ttl", NfType = "monitor", ConfigJson = "[1]" }).ResponseAsync);
+        var badConfig = await Fails(() => _switch.Plugins().ReplaceAsync(new ReplaceNfRequest { Instance = "ttl", NfType = "monitor", ConfigJson = "[1]" }).ResponseAsync);
         Assert.That(badConfig.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
         Assert.That(badConfig.Status.Detail, Does.Contain("config_json"));
 
-        var notYet = Fails(() => _switch.Plugins().ReplaceAsync(new ReplaceNfRequest { Instance = "ttl", NfType = "monitor" }).ResponseAsync);
+        var notYet = await Fails(() => _switch.Plugins().ReplaceAsync(new ReplaceNfRequest { Instance = "ttl", NfType = "monitor" }).ResponseAsync);
         Assert.That(notYet.StatusCode, Is.EqualTo(StatusCode.Unimplemented));
         Assert.That(notYet.Status.Detail, Does.Contain("hot").And.Contain("'ttl' keeps running unchanged"));
         Assert.That(_switch.Dataplane.Nfs.Single(n => n.Name == "ttl").Type, Is.EqualTo("ttl"));
     }
 
     [Test]
-    public void UnloadRefusesBuiltInPluginsAndNamesUnknownOnes()
+    public async Task UnloadRefusesBuiltInPluginsAndNamesUnknownOnes()
     {
-        var builtIn = Fails(() => _switch.Plugins().UnloadAsync(new UnloadPluginRequest { PluginId = "Switchboard.Plugins.Ttl" }).ResponseAsync);
+        var builtIn = await Fails(() => _switch.Plugins().UnloadAsync(new UnloadPluginRequest { PluginId = "Switchboard.Plugins.Ttl" }).ResponseAsync);
         Assert.That(builtIn.StatusCode, Is.EqualTo(StatusCode.FailedPrecondition));
         Assert.That(builtIn.Status.Detail, Does.Contain("built into the host"));
-        var unknown = Fails(() => _switch.Plugins().UnloadAsync(new UnloadPluginRequest { PluginId = "Acme.Nope" }).ResponseAsync);
+        var unknown = await Fails(() => _switch.Plugins().UnloadAsync(new UnloadPluginRequest { PluginId = "Acme.Nope" }).ResponseAsync);
         Assert.That(unknown.StatusCode, Is.EqualTo(StatusCode.NotFound));
         Assert.That(unknown.Status.Detail, Does.Contain("Acme.Nope"));
-        var empty = Fails(() => _switch.Plugins().UnloadAsync(new UnloadPluginRequest()).ResponseAsync);
+        var empty = await Fails(() => _switch.Plugins().UnloadAsync(new UnloadPluginRequest()).ResponseAsync);
         Assert.That(empty.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
         Assert.That(empty.Status.Detail, Does.Contain("plugin_id"));
     }
 
     [Test]
-    public void ChainChangesAreCheckedThenSayHotChangesAreMissing()
+    public async Task ChainChangesAreCheckedThenSayHotChangesAreMissing()
     {
         var chains = _switch.Chains();
-        Assert.That(Fails(() => chains.CreateAsync(new CreateChainRequest { Name = "main", From = "gen", To = "sink" }).ResponseAsync).StatusCode, Is.EqualTo(StatusCode.AlreadyExists));
-        var badPort = Fails(() => chains.CreateAsync(new CreateChainRequest { Name = "second", From = "eth9", To = "sink" }).ResponseAsync);
+        Assert.That((await Fails(() => chains.CreateAsync(new CreateChainRequest { Name = "main", From = "gen", To = "sink" }).ResponseAsync)).StatusCode, Is.EqualTo(StatusCode.AlreadyExists));
+        var badPort = await Fails(() => chains.CreateAsync(new CreateChainRequest { Name = "second", From = "eth9", To = "sink" }).ResponseAsync);
         Assert.That(badPort.StatusCode, Is.EqualTo(StatusCode.NotFound));
         Assert.That(badPort.Status.Detail, Does.Contain("no port 'eth9'").And.Contain("gen, sink"));
-        var badNf = Fails(() => chains.CreateAsync(new CreateChainRequest { Name = "second", From = "gen", To = "sink", Through = { "fw" } }).ResponseAsync);
+        var badNf = await Fails(() => chains.CreateAsync(new CreateChainRequest { Name = "second", From = "gen", To = "sink", Through = { "fw" } }).ResponseAsync);
         Assert.That(badNf.StatusCode, Is.EqualTo(StatusCode.NotFound));
-        var create = Fails(() => chains.CreateAsync(new CreateChainRequest
+        var create = await Fails(() => chains.CreateAsync(new CreateChainRequest
         {
             Name = "second", From = "gen", To = "sink", Through = { "fw" },
             NewInstances = { new NfInstanceSpec { Name = "fw", Type = "firewall", ConfigJson = """{"default":"accept"}""" } },
@@ -100,18 +100,18 @@ public class OperationTests
         Assert.That(create.StatusCode, Is.EqualTo(StatusCode.Unimplemented));
         Assert.That(create.Status.Detail, Does.Contain("cannot create chain 'second'").And.Contain("unchanged"));
 
-        Assert.That(Fails(() => chains.DeleteAsync(new DeleteChainRequest { Name = "other" }).ResponseAsync).StatusCode, Is.EqualTo(StatusCode.NotFound));
-        Assert.That(Fails(() => chains.DeleteAsync(new DeleteChainRequest { Name = "main" }).ResponseAsync).StatusCode, Is.EqualTo(StatusCode.Unimplemented));
+        Assert.That((await Fails(() => chains.DeleteAsync(new DeleteChainRequest { Name = "other" }).ResponseAsync)).StatusCode, Is.EqualTo(StatusCode.NotFound));
+        Assert.That((await Fails(() => chains.DeleteAsync(new DeleteChainRequest { Name = "main" }).ResponseAsync)).StatusCode, Is.EqualTo(StatusCode.Unimplemented));
 
-        var already = Fails(() => chains.InsertNfAsync(new InsertNfRequest { Chain = "main", Instance = "ttl" }).ResponseAsync);
+        var already = await Fails(() => chains.InsertNfAsync(new InsertNfRequest { Chain = "main", Instance = "ttl" }).ResponseAsync);
         Assert.That(already.StatusCode, Is.EqualTo(StatusCode.FailedPrecondition));
-        var insert = Fails(() => chains.InsertNfAsync(new InsertNfRequest { Chain = "main", NewInstance = new NfInstanceSpec { Name = "ttl2", Type = "ttl" } }).ResponseAsync);
+        var insert = await Fails(() => chains.InsertNfAsync(new InsertNfRequest { Chain = "main", NewInstance = new NfInstanceSpec { Name = "ttl2", Type = "ttl" } }).ResponseAsync);
         Assert.That(insert.StatusCode, Is.EqualTo(StatusCode.Unimplemented));
 
-        var notInChain = Fails(() => chains.RemoveNfAsync(new RemoveNfRequest { Chain = "main", Instance = "nat" }).ResponseAsync);
+        var notInChain = await Fails(() => chains.RemoveNfAsync(new RemoveNfRequest { Chain = "main", Instance = "nat" }).ResponseAsync);
         Assert.That(notInChain.StatusCode, Is.EqualTo(StatusCode.NotFound));
         Assert.That(notInChain.Status.Detail, Does.Contain("ttl, mon"));
-        Assert.That(Fails(() => chains.RemoveNfAsync(new RemoveNfRequest { Chain = "main", Instance = "mon" }).ResponseAsync).StatusCode, Is.EqualTo(StatusCode.Unimplemented));
+        Assert.That((await Fails(() => chains.RemoveNfAsync(new RemoveNfRequest { Chain = "main", Instance = "mon" }).ResponseAsync)).StatusCode, Is.EqualTo(StatusCode.Unimplemented));
 
         Assert.That(_switch.Dataplane.Deployment.Chains.Single().Through, Is.EqualTo(new[] { "ttl", "mon" }));
     }

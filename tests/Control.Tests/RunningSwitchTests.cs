@@ -107,9 +107,9 @@ public class RunningSwitchTests
     }
 
     [Test]
-    public void WatchRefusesATooShortInterval()
+    public async Task WatchRefusesATooShortInterval()
     {
-        var e = Assert.ThrowsAsync<RpcException>(async () =>
+        var e = await Assert.ThrowsAsync<RpcException>(async () =>
         {
             using var call = _switch.Counters().Watch(new WatchCountersRequest { IntervalMs = 5 });
             await call.ResponseStream.MoveNext(CancellationToken.None);

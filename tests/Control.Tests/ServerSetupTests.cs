@@ -71,21 +71,21 @@ public class ServerSetupTests
 
     [TestCase("0.0.0.0:0")]
     [TestCase("[::]:0")]
-    public void ANonLoopbackAddressIsRefusedUnlessAskedForAndThenNeedsTls(string listen)
+    public async Task ANonLoopbackAddressIsRefusedUnlessAskedForAndThenNeedsTls(string listen)
     {
-        var refused = Assert.ThrowsAsync<ControlStartException>(async () => await SwitchUnderTest.StartAsync(new ControlOptions { Listen = listen }));
+        var refused = await Assert.ThrowsAsync<ControlStartException>(async () => await SwitchUnderTest.StartAsync(new ControlOptions { Listen = listen }));
         Assert.That(refused!.Message, Does.Contain("not a loopback address").And.Contain("--control-allow-remote"));
-        var noTls = Assert.ThrowsAsync<ControlStartException>(async () => await SwitchUnderTest.StartAsync(new ControlOptions { Listen = listen, AllowRemote = true }));
+        var noTls = await Assert.ThrowsAsync<ControlStartException>(async () => await SwitchUnderTest.StartAsync(new ControlOptions { Listen = listen, AllowRemote = true }));
         Assert.That(noTls!.Message, Does.Contain("needs TLS"));
     }
 
     [Test]
-    public void AnAddressInUseIsReportedWithWhatToDo()
+    public async Task AnAddressInUseIsReportedWithWhatToDo()
     {
         using var blocker = new TcpListener(IPAddress.Loopback, 0);
         blocker.Start();
         int port = ((IPEndPoint)blocker.LocalEndpoint).Port;
-        var e = Assert.ThrowsAsync<ControlStartException>(async () => await SwitchUnderTest.StartAsync(new ControlOptions { Listen = $"127.0.0.1:{port}" }));
+        var e = await Assert.ThrowsAsync<ControlStartException>(async () => await SwitchUnderTest.StartAsync(new ControlOptions { Listen = $"127.0.0.1:{port}" }));
         Assert.That(e!.Message, Does.Contain($"cannot listen on 127.0.0.1:{port}").And.Contain("--no-control"));
     }
 

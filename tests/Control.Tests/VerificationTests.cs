@@ -48,12 +48,12 @@ public class VerificationTests
     }
 
     [Test]
-    public void MissingOrEmptyInputIsNamed()
+    public async Task MissingOrEmptyInputIsNamed()
     {
-        var missing = Assert.ThrowsAsync<RpcException>(async () => await _switch.Verification().VerifyAsync(new VerifyRequest { Path = "/nonexistent/plugin.dll" }));
+        var missing = await Assert.ThrowsAsync<RpcException>(async () => await _switch.Verification().VerifyAsync(new VerifyRequest { Path = "/nonexistent/plugin.dll" }));
         Assert.That(missing!.StatusCode, Is.EqualTo(StatusCode.NotFound));
         Assert.That(missing.Status.Detail, Does.Contain("/nonexistent/plugin.dll"));
-        var empty = Assert.ThrowsAsync<RpcException>(async () => await _switch.Verification().VerifyAsync(new VerifyRequest()));
+        var empty = await Assert.ThrowsAsync<RpcException>(async () => await _switch.Verification().VerifyAsync(new VerifyRequest()));
         Assert.That(empty!.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
         Assert.That(empty.Status.Detail, Does.Contain("assembly is required"));
     }

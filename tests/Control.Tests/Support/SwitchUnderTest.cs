@@ -26,7 +26,7 @@ internal sealed class SwitchUnderTest : IAsyncDisposable
     }
     """;
 
-    private readonly List<GrpcChannel> _channels = [];
+    private GrpcChannel? _channel;
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _log;
 
     private SwitchUnderTest(string dir, Dataplane dataplane, ControlServer server, System.Collections.Concurrent.ConcurrentQueue<string> log)
@@ -66,8 +66,8 @@ internal sealed class SwitchUnderTest : IAsyncDisposable
     /// <summary>A channel whose calls carry <paramref name="token"/> (default: the switch's); null sends no authorization.</summary>
     public CallInvoker Invoker(string? token = "<switch>")
     {
-        var channel = GrpcChannel.ForAddress(Server.Address);
-        _channels.Add(channel);
+        // One connection for every client: the server allows only a few concurrent connections.
+        var channel = _channel ??= GrpcChannel.ForAddress(Server.Address);
         if (token is null) return channel.CreateCallInvoker();
         string value = "Bearer " + (token == "<switch>" ? Server.Token : token);
         return channel.Intercept(m => { m.Add("authorization", value); return m; });
@@ -81,7 +81,7 @@ internal sealed class SwitchUnderTest : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var c in _channels) c.Dispose();
+        _channel?.Dispose();
         await Server.DisposeAsync();
         Dataplane.Stop();
         Dataplane.Dispose();
