@@ -13,6 +13,25 @@ internal static class RunCommand
 
     public static int Execute(Options o, TextWriter output, TextWriter errors, CancellationToken cancel)
     {
+        // The control plane's web host starts (a few hundred ms) while the deployment loads and builds; it takes
+        // no call until the dataplane is attached, and a bind failure still stops the run before it starts.
+        var controlStart = o.Control is { } co ? Task.Run(() => ControlServer.StartDetachedAsync(co, cancel)) : null;
+        try
+        {
+            return Execute(o, controlStart, output, errors, cancel);
+        }
+        finally
+        {
+            if (controlStart is not null)
+            {
+                try { controlStart.GetAwaiter().GetResult().DisposeAsync().AsTask().GetAwaiter().GetResult(); }
+                catch (Exception) { } // a start failure was reported already, or the run failed before it mattered
+            }
+        }
+    }
+
+    private static int Execute(Options o, Task<ControlServer>? controlStart, TextWriter output, TextWriter errors, CancellationToken cancel)
+    {
         var registry = NfRegistry.BuiltIn();
         var loaded = DeploymentLoader.Load(o.ConfigPath, registry.Names);
         if (!loaded.Ok)
@@ -42,14 +61,14 @@ internal static class RunCommand
         }
 
         ControlServer? control = null;
-        if (o.Control is { } controlOptions)
+        if (controlStart is not null && o.Control is { } controlOptions)
         {
             try
             {
                 var ops = controlOptions.Operations?.Invoke(registry) ?? new BuiltInPluginOperations(registry);
                 var log = TextWriter.Synchronized(errors); // control-plane threads log while the run prints
-                control = ControlServer.StartAsync(controlOptions, new SwitchState(dp, registry, ops, log.WriteLine), cancel)
-                    .GetAwaiter().GetResult();
+                control = controlStart.GetAwaiter().GetResult();
+                control.Attach(new SwitchState(dp, registry, ops, log.WriteLine));
             }
             catch (ControlStartException ex)
             {
@@ -60,7 +79,6 @@ internal static class RunCommand
         }
 
         using (dp)
-        try
         {
             double limit = o.Forever ? double.PositiveInfinity : o.Seconds ?? 5;
             output.WriteLine($"Switchboard: {deployment.Chains.Count} chain(s), {deployment.Nfs.Count} NF instance(s), {deployment.Cores} core(s), " +
@@ -72,7 +90,7 @@ internal static class RunCommand
                 output.WriteLine($"Control plane: {control.Address.ToString().TrimEnd('/')} (token in {control.TokenFilePath}; try ./switchboard ctl status)");
             var clock = Stopwatch.StartNew();
             dp.Start();
-            control?.State.MarkStarted();
+            control?.State?.MarkStarted();
             var last = Report.Take(dp, 0);
             bool interactive = !Console.IsOutputRedirected && output == Console.Out;
             double nextPrint = interactive ? 0.5 : 1.0;
@@ -106,10 +124,6 @@ internal static class RunCommand
                 return 3;
             }
             return failures.Count == 0 ? 0 : 1;
-        }
-        finally
-        {
-            control?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
     }
 }

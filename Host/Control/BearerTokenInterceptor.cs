@@ -9,7 +9,7 @@ namespace Switchboard.Host.Control;
 /// before the method runs, and the refusal is logged with the method and the caller's address.
 /// Mutating calls that pass are logged too, as an audit trail.
 /// </summary>
-internal sealed class BearerTokenInterceptor(ControlAuth auth, SwitchState state) : Interceptor
+internal sealed class BearerTokenInterceptor(ControlAuth auth, SwitchStateHolder holder) : Interceptor
 {
     private static readonly HashSet<string> s_mutating = new(StringComparer.Ordinal)
     {
@@ -42,6 +42,8 @@ internal sealed class BearerTokenInterceptor(ControlAuth auth, SwitchState state
 
     private void Authenticate(ServerCallContext context)
     {
+        // Before a switch is attached no token file exists, so no caller can hold the token yet.
+        var state = holder.State ?? throw SwitchStateHolder.NotYet();
         string? problem = auth.Check(context.RequestHeaders.GetValue("authorization"));
         if (problem is not null)
         {

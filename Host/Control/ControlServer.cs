@@ -24,10 +24,13 @@ internal sealed class ControlServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly string _tokenFile, _addressFile;
 
-    private ControlServer(WebApplication app, SwitchState state, Uri address, string token, string tokenFile, string addressFile)
+    private readonly SwitchStateHolder _holder;
+    private bool _filesWritten;
+
+    private ControlServer(WebApplication app, SwitchStateHolder holder, Uri address, string token, string tokenFile, string addressFile)
     {
         _app = app;
-        State = state;
+        _holder = holder;
         Address = address;
         Token = token;
         _tokenFile = tokenFile;
@@ -37,13 +40,32 @@ internal sealed class ControlServer : IAsyncDisposable
     /// <summary>The address clients connect to, e.g. http://127.0.0.1:50051.</summary>
     public Uri Address { get; }
     public string Token { get; }
-    public SwitchState State { get; }
+    /// <summary>The switch served; null until <see cref="Attach"/>.</summary>
+    public SwitchState? State => _holder.State;
     public string TokenFilePath => _tokenFile;
     public string AddressFilePath => _addressFile;
 
-    /// <summary>Bind, write the token and address files, and serve. Throws <see cref="ControlStartException"/> with
-    /// a message for the operator when the options are unsafe or the address cannot be bound.</summary>
+    /// <summary>Bind, attach <paramref name="state"/>, write the token and address files, and serve. Throws
+    /// <see cref="ControlStartException"/> with a message for the operator when the options are unsafe or the
+    /// address cannot be bound.</summary>
     public static async Task<ControlServer> StartAsync(ControlOptions options, SwitchState state, CancellationToken cancel = default)
+    {
+        var server = await StartDetachedAsync(options, cancel);
+        try
+        {
+            server.Attach(state);
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Bind and start the web host without a switch: every call fails with Unavailable, and no token file
+    /// exists (so no caller can authenticate), until <see cref="Attach"/>. Lets the host start while the dataplane builds.</summary>
+    public static async Task<ControlServer> StartDetachedAsync(ControlOptions options, CancellationToken cancel = default)
     {
         IPEndPoint endpoint;
         try { endpoint = ControlOptions.ParseEndpoint(options.Listen); }
@@ -74,6 +96,7 @@ internal sealed class ControlServer : IAsyncDisposable
         }
 
         string token = TokenFile.NewToken();
+        var holder = new SwitchStateHolder();
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "Switchboard.Host" });
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
         {
@@ -90,7 +113,8 @@ internal sealed class ControlServer : IAsyncDisposable
         builder.WebHost.UseSockets(s => s.IOQueueCount = 1);
         builder.Services.AddRoutingCore();
         builder.Services.AddLogging();
-        builder.Services.AddSingleton(state);
+        builder.Services.AddSingleton(holder);
+        builder.Services.AddTransient(_ => holder.State ?? throw SwitchStateHolder.NotYet());
         builder.Services.AddSingleton(new ControlAuth(token));
         builder.Services.AddGrpc(g =>
         {
@@ -119,18 +143,24 @@ internal sealed class ControlServer : IAsyncDisposable
 
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var address = new Uri(bound.Replace("://[::]", "://[::1]", StringComparison.Ordinal));
-        string tokenFile = options.EffectiveTokenFile, addressFile = ControlOptions.AddressFileFor(tokenFile);
+        string tokenFile = options.EffectiveTokenFile;
+        return new ControlServer(app, holder, address, token, tokenFile, ControlOptions.AddressFileFor(tokenFile));
+    }
+
+    /// <summary>Serve <paramref name="state"/> from now on, and write the token (0600) and address files.</summary>
+    public void Attach(SwitchState state)
+    {
+        if (Interlocked.CompareExchange(ref _holder.State, state, null) is not null) throw new InvalidOperationException("A switch is attached already.");
         try
         {
-            TokenFile.WriteOwnerOnly(tokenFile, token);
-            TokenFile.WritePublic(addressFile, address.ToString().TrimEnd('/'));
+            TokenFile.WriteOwnerOnly(_tokenFile, Token);
+            TokenFile.WritePublic(_addressFile, Address.ToString().TrimEnd('/'));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            await app.DisposeAsync();
-            throw new ControlStartException($"control: cannot write the token file {tokenFile}: {e.Message}. Pass --control-token-file PATH, or --no-control.");
+            throw new ControlStartException($"control: cannot write the token file {_tokenFile}: {e.Message}. Pass --control-token-file PATH, or --no-control.");
         }
-        return new ControlServer(app, state, address, token, tokenFile, addressFile);
+        _filesWritten = true;
     }
 
     private int _disposed;
@@ -144,10 +174,19 @@ internal sealed class ControlServer : IAsyncDisposable
         {
             await _app.DisposeAsync();
             // Remove our files only if they are still ours (another switch may have started since).
-            try { if (File.Exists(_tokenFile) && TokenFile.Read(_tokenFile) == Token) { File.Delete(_tokenFile); File.Delete(_addressFile); } }
+            try { if (_filesWritten && File.Exists(_tokenFile) && TokenFile.Read(_tokenFile) == Token) { File.Delete(_tokenFile); File.Delete(_addressFile); } }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         }
     }
+}
+
+/// <summary>The switch a control server serves, set once when the dataplane is built.</summary>
+internal sealed class SwitchStateHolder
+{
+    public SwitchState? State;
+
+    public static Grpc.Core.RpcException NotYet() =>
+        new(new Grpc.Core.Status(Grpc.Core.StatusCode.Unavailable, "the switch is starting; try again in a moment"));
 }
 
 /// <summary>The control plane could not start; the message says why and what to pass instead.</summary>

@@ -57,7 +57,12 @@ internal sealed class SwitchUnderTest : IAsyncDisposable
         options = options with { Listen = options.Listen == ControlOptions.DefaultListen ? "127.0.0.1:0" : options.Listen, TokenFile = options.TokenFile ?? Path.Combine(dir, "run", "control.token") };
         ControlServer server;
         try { server = await ControlServer.StartAsync(options, state); }
-        catch { dp.Dispose(); throw; }
+        catch
+        {
+            dp.Dispose();
+            System.IO.Directory.Delete(dir, recursive: true);
+            throw;
+        }
         dp.Start(pinThreads: false);
         state.MarkStarted();
         return new SwitchUnderTest(dir, dp, server, log);
