@@ -22,10 +22,11 @@ internal sealed class ControlRunOptions
     };
     private readonly Option<string?> _tlsCert = new("--control-tls-cert") { Description = "PEM certificate: serve the control plane over TLS." };
     private readonly Option<string?> _tlsKey = new("--control-tls-key") { Description = "PEM private key of --control-tls-cert." };
+    private readonly Option<string?> _clientCa = new("--control-client-ca") { Description = "PEM CA: also require a client certificate it issued (mutual TLS)." };
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { _listen, _off, _tokenFile, _allowRemote, _tlsCert, _tlsKey }) command.Options.Add(o);
+        foreach (var o in new Option[] { _listen, _off, _tokenFile, _allowRemote, _tlsCert, _tlsKey, _clientCa }) command.Options.Add(o);
     }
 
     /// <summary>The control plane's settings, or null with --no-control.</summary>
@@ -36,5 +37,6 @@ internal sealed class ControlRunOptions
         AllowRemote = parse.GetValue(_allowRemote),
         TlsCertificate = parse.GetValue(_tlsCert),
         TlsKey = parse.GetValue(_tlsKey),
+        ClientCa = parse.GetValue(_clientCa),
     };
 }

@@ -20,8 +20,10 @@ internal static class CtlCommand
         var address = new Option<string?>("--address", "-a") { Description = "The switch's control address, HOST:PORT or http(s)://HOST:PORT (default: the one the switch wrote beside its token file).", Recursive = true };
         var tokenFile = new Option<string?>("--token-file") { Description = $"The switch's control token file (default {Switchboard.Host.Control.ControlOptions.DefaultTokenFile()}).", Recursive = true };
         var caCert = new Option<string?>("--ca-cert") { Description = "PEM CA certificate that issued the switch's TLS certificate (for a remote switch).", Recursive = true };
+        var clientCert = new Option<string?>("--client-cert") { Description = "PEM client certificate, for a switch that requires mutual TLS.", Recursive = true };
+        var clientKey = new Option<string?>("--client-key") { Description = "PEM private key of --client-cert.", Recursive = true };
         var json = new Option<bool>("--json") { Description = "Print the answer as JSON (the proto messages).", Recursive = true };
-        var ctl = new Command("ctl", "Control a running switch over its gRPC control plane (see Control/README.md).") { address, tokenFile, caCert, json };
+        var ctl = new Command("ctl", "Control a running switch over its gRPC control plane (see Control/README.md).") { address, tokenFile, caCert, clientCert, clientKey, json };
 
         // Runs one command against the switch and turns every failure into a message and an exit code.
         void Add(Command command, Func<CtlConnection, ParseResult, CtlOutput, CancellationToken, Task> body)
@@ -31,7 +33,8 @@ internal static class CtlCommand
                 var o = new CtlOutput(output, parse.GetValue(json));
                 try
                 {
-                    using var connection = CtlConnection.Open(parse.GetValue(address), parse.GetValue(tokenFile), parse.GetValue(caCert));
+                    using var connection = CtlConnection.Open(parse.GetValue(address), parse.GetValue(tokenFile), parse.GetValue(caCert),
+                        parse.GetValue(clientCert), parse.GetValue(clientKey));
                     try
                     {
                         await body(connection, parse, o, cancel);

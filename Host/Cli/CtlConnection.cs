@@ -41,7 +41,7 @@ internal sealed class CtlConnection : IDisposable
     public VerificationService.VerificationServiceClient Verification { get; }
 
     /// <summary>Connect; throws <see cref="CtlException"/> naming the file or address that is wrong.</summary>
-    public static CtlConnection Open(string? address, string? tokenFile, string? caCertificate)
+    public static CtlConnection Open(string? address, string? tokenFile, string? caCertificate, string? clientCertificate = null, string? clientKey = null)
     {
         tokenFile ??= ControlOptions.DefaultTokenFile();
         string token;
@@ -69,6 +69,15 @@ internal sealed class CtlConnection : IDisposable
             }
             handler.SslOptions.RemoteCertificateValidationCallback = (_, cert, _, errors) => TrustedBy(ca, cert, errors);
         }
+        if (clientCertificate is not null || clientKey is not null)
+        {
+            if (clientCertificate is null || clientKey is null) throw new CtlException("--client-cert and --client-key go together (PEM files)");
+            try { handler.SslOptions.ClientCertificates = [X509Certificate2.CreateFromPemFile(clientCertificate, clientKey)]; }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+            {
+                throw new CtlException($"cannot read --client-cert {clientCertificate} / --client-key {clientKey}: {e.Message}");
+            }
+        }
         var channel = GrpcChannel.ForAddress(uri, new GrpcChannelOptions
         {
             HttpHandler = handler,
@@ -88,11 +97,7 @@ internal sealed class CtlConnection : IDisposable
     private static bool TrustedBy(X509Certificate2 ca, X509Certificate? presented, SslPolicyErrors errors)
     {
         if (presented is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch)) return false;
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(ca);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return chain.Build(new X509Certificate2(presented));
+        return CertificateTrust.IssuedBy(ca, presented as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(presented.GetRawCertData()));
     }
 
     public void Dispose() => _channel.Dispose();

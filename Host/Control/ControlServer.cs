@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Switchboard.Host.Control.Services;
 
@@ -85,13 +86,23 @@ internal sealed class ControlServer : IAsyncDisposable
                 throw new ControlStartException($"control: listening on {endpoint} (not loopback) needs TLS so the token does not cross the network in clear text: " +
                                                 "pass --control-tls-cert and --control-tls-key.");
         }
-        X509Certificate2? certificate = null;
+        if (options.ClientCa is not null && !tls)
+            throw new ControlStartException("control: --control-client-ca (mutual TLS) needs --control-tls-cert and --control-tls-key.");
+        X509Certificate2? certificate = null, clientCa = null;
         if (tls)
         {
             try { certificate = X509Certificate2.CreateFromPemFile(options.TlsCertificate!, options.TlsKey!); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
             {
                 throw new ControlStartException($"control: cannot read the TLS certificate {options.TlsCertificate} / key {options.TlsKey}: {e.Message}");
+            }
+        }
+        if (options.ClientCa is not null)
+        {
+            try { clientCa = X509CertificateLoader.LoadCertificateFromFile(options.ClientCa); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+            {
+                throw new ControlStartException($"control: cannot read the client CA certificate {options.ClientCa}: {e.Message}");
             }
         }
 
@@ -107,7 +118,13 @@ internal sealed class ControlServer : IAsyncDisposable
             k.Listen(endpoint, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
-                if (certificate is not null) listen.UseHttps(certificate);
+                if (certificate is null) return;
+                listen.UseHttps(new HttpsConnectionAdapterOptions
+                {
+                    ServerCertificate = certificate,
+                    ClientCertificateMode = clientCa is null ? ClientCertificateMode.NoCertificate : ClientCertificateMode.RequireCertificate,
+                    ClientCertificateValidation = clientCa is null ? null : (client, _, _) => CertificateTrust.IssuedBy(clientCa, client),
+                });
             });
         });
         builder.WebHost.UseSockets(s => s.IOQueueCount = 1);
@@ -177,6 +194,19 @@ internal sealed class ControlServer : IAsyncDisposable
             try { if (_filesWritten && File.Exists(_tokenFile) && TokenFile.Read(_tokenFile) == Token) { File.Delete(_tokenFile); File.Delete(_addressFile); } }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         }
+    }
+}
+
+/// <summary>Chain building against one operator-given CA (no system roots, no revocation lookups).</summary>
+internal static class CertificateTrust
+{
+    public static bool IssuedBy(X509Certificate2 ca, X509Certificate2 presented)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return chain.Build(presented);
     }
 }
 

@@ -64,9 +64,40 @@ public class TlsTests
     }
 
     [Test]
+    public async Task MutualTlsAdmitsOnlyClientsWithACertificateFromTheClientCa()
+    {
+        // A CA, and a client certificate it issued.
+        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var caRequest = new CertificateRequest("CN=operators", caKey, HashAlgorithmName.SHA256);
+        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        using var ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(2));
+        using var clientKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var clientRequest = new CertificateRequest("CN=alice", clientKey, HashAlgorithmName.SHA256);
+        clientRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
+        using var client = clientRequest.Create(ca, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(1), [1, 2, 3, 4]);
+        string caPem = Path.Combine(_dir, "ca.pem"), clientPem = Path.Combine(_dir, "client.pem"), clientKeyPem = Path.Combine(_dir, "client.key");
+        File.WriteAllText(caPem, ca.ExportCertificatePem());
+        File.WriteAllText(clientPem, client.ExportCertificatePem());
+        File.WriteAllText(clientKeyPem, clientKey.ExportPkcs8PrivateKeyPem());
+
+        await using var sut = await SwitchUnderTest.StartAsync(new ControlOptions { TlsCertificate = _cert, TlsKey = _key, ClientCa = caPem });
+        var admitted = await Ctl("chains", "--token-file", sut.Server.TokenFilePath, "--ca-cert", _cert, "--client-cert", clientPem, "--client-key", clientKeyPem);
+        Assert.That(admitted.Code, Is.Zero, admitted.Err);
+        Assert.That(admitted.Out, Does.Contain("gen -> ttl -> mon -> sink"));
+
+        var noCertificate = await Ctl("chains", "--token-file", sut.Server.TokenFilePath, "--ca-cert", _cert);
+        Assert.That(noCertificate.Code, Is.EqualTo(1), "the token alone is not enough when mutual TLS is on");
+        var selfMade = await Ctl("chains", "--token-file", sut.Server.TokenFilePath, "--ca-cert", _cert, "--client-cert", _cert, "--client-key", _key);
+        Assert.That(selfMade.Code, Is.EqualTo(1), "a certificate the client CA did not issue is refused");
+    }
+
+    [Test]
     public void HalfATlsConfigurationIsRefused()
     {
         Assert.That(async () => await SwitchUnderTest.StartAsync(new ControlOptions { TlsCertificate = _cert }),
             Throws.InstanceOf<ControlStartException>().With.Message.Contains("both --control-tls-cert and --control-tls-key"));
+        Assert.That(async () => await SwitchUnderTest.StartAsync(new ControlOptions { ClientCa = _cert }),
+            Throws.InstanceOf<ControlStartException>().With.Message.Contains("mutual TLS"));
     }
 }
