@@ -48,6 +48,21 @@ public class ServerSetupTests
     }
 
     [Test]
+    public async Task BeforeTheSwitchIsAttachedThereIsNoTokenFileAndEveryCallIsUnavailable()
+    {
+        string tokenFile = Path.Combine(Path.GetTempPath(), "sb-ctl-detached-" + Guid.NewGuid().ToString("N"), "control.token");
+        await using var server = await ControlServer.StartDetachedAsync(new ControlOptions { Listen = "127.0.0.1:0", TokenFile = tokenFile });
+        Assert.That(File.Exists(tokenFile), Is.False, "no one can hold the token before the dataplane exists");
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(server.Address);
+        var client = new Switchboard.Control.V1.SwitchService.SwitchServiceClient(channel);
+        var headers = new Grpc.Core.Metadata { { "authorization", "Bearer " + server.Token } };
+        var e = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () => await client.GetInfoAsync(new(), headers));
+        Assert.That(e!.StatusCode, Is.EqualTo(Grpc.Core.StatusCode.Unavailable));
+        Assert.That(e.Status.Detail, Does.Contain("starting"));
+        Assert.That(Directory.Exists(Path.GetDirectoryName(tokenFile)), Is.False, "nothing was written");
+    }
+
+    [Test]
     public async Task AStaleTokenFileIsReplacedNotWrittenThrough()
     {
         string dir = Path.Combine(Path.GetTempPath(), "sb-ctl-stale-" + Guid.NewGuid().ToString("N"));
