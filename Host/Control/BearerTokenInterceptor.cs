@@ -4,12 +4,13 @@ using Grpc.Core.Interceptors;
 namespace Switchboard.Host.Control;
 
 /// <summary>
-/// Runs before every control-plane method: the call must carry <c>authorization: Bearer &lt;token&gt;</c>
+/// Runs before every control-plane method (after <see cref="AuthenticationMiddleware"/>, which already
+/// refused calls without the token before reading them): the call must carry <c>authorization: Bearer &lt;token&gt;</c>
 /// with the switch's token (constant-time comparison), or it ends with <see cref="StatusCode.Unauthenticated"/>
 /// before the method runs, and the refusal is logged with the method and the caller's address.
 /// Mutating calls that pass are logged too, as an audit trail.
 /// </summary>
-internal sealed class BearerTokenInterceptor(ControlAuth auth, SwitchStateHolder holder) : Interceptor
+internal sealed class BearerTokenInterceptor(ControlAuth auth, SwitchStateHolder holder, RefusalLog refusals) : Interceptor
 {
     private static readonly HashSet<string> s_mutating = new(StringComparer.Ordinal)
     {
@@ -47,9 +48,8 @@ internal sealed class BearerTokenInterceptor(ControlAuth auth, SwitchStateHolder
         string? problem = auth.Check(context.RequestHeaders.GetValue("authorization"));
         if (problem is not null)
         {
-            state.Log($"control: refused {context.Method} from {context.Peer}: {problem}");
-            throw new RpcException(new Status(StatusCode.Unauthenticated,
-                $"{problem}; send 'authorization: Bearer <token>' with the token from the switch's token file"));
+            refusals.Refused(state, context.Method, context.Peer, problem);
+            throw new RpcException(new Status(StatusCode.Unauthenticated, ControlAuth.Advice(problem)));
         }
         if (s_mutating.Contains(context.Method[(context.Method.LastIndexOf('/') + 1)..]))
             state.Log($"control: {context.Method} from {context.Peer}");
@@ -59,6 +59,8 @@ internal sealed class BearerTokenInterceptor(ControlAuth auth, SwitchStateHolder
 /// <summary>The token a caller must present; only its SHA-256 digest is kept.</summary>
 internal sealed class ControlAuth(string token)
 {
+    public static string Advice(string problem) => $"{problem}; send 'authorization: Bearer <token>' with the token from the switch's token file";
+
     private readonly byte[] _digest = TokenFile.Digest(token);
 
     /// <summary>Null when <paramref name="authorization"/> carries the token; otherwise what is wrong with it.</summary>

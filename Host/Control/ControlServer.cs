@@ -133,6 +133,8 @@ internal sealed class ControlServer : IAsyncDisposable
         builder.Services.AddSingleton(holder);
         builder.Services.AddTransient(_ => holder.State ?? throw SwitchStateHolder.NotYet());
         builder.Services.AddSingleton(new ControlAuth(token));
+        builder.Services.AddSingleton<RefusalLog>();
+        builder.Services.AddSingleton<AuthenticationMiddleware>();
         builder.Services.AddGrpc(g =>
         {
             g.Interceptors.Add<BearerTokenInterceptor>();
@@ -141,6 +143,8 @@ internal sealed class ControlServer : IAsyncDisposable
             g.EnableDetailedErrors = false;
         });
         var app = builder.Build();
+        var authentication = app.Services.GetRequiredService<AuthenticationMiddleware>();
+        app.Use(authentication.InvokeAsync); // before routing: no request body is read without the token
         app.UseRouting();
         app.MapGrpcService<SwitchApi>();
         app.MapGrpcService<PluginApi>();

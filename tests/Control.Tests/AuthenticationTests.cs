@@ -46,9 +46,41 @@ public class AuthenticationTests
             var e = await Assert.ThrowsAsync<RpcException>(() => Call(invoker, service, method, streaming, headers), $"{what}: the call must fail");
             Assert.That(e!.StatusCode, Is.EqualTo(StatusCode.Unauthenticated), $"{what}: {e.Status.Detail}");
         }
+    }
+
+    [Test]
+    public async Task ALargeUploadWithoutTheTokenIsRefusedAndAnUnknownPathToo()
+    {
+        var upload = new VerifyRequest { Content = Google.Protobuf.ByteString.CopyFrom(new byte[8 * 1024 * 1024]), FileName = "big.dll" };
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await new VerificationService.VerificationServiceClient(_switch.Invoker(token: "wrong")).VerifyAsync(upload));
+        Assert.That(e!.StatusCode, Is.EqualTo(StatusCode.Unauthenticated));
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => Call(_switch.Invoker(token: null), "grpc.reflection.v1.ServerReflection", "ServerReflectionInfo", false, null));
+        Assert.That(unknown!.StatusCode, Is.EqualTo(StatusCode.Unauthenticated), "even a path nothing serves answers only with the token");
+    }
+
+    [Test]
+    public async Task EachRefusalIsLoggedWithMethodCallerAndReason()
+    {
+        await using var fresh = await SwitchUnderTest.StartAsync(); // its own log, far from the burst limit
+        const string service = "switchboard.control.v1.ChainService", method = "List";
+        await Assert.ThrowsAsync<RpcException>(() => Call(fresh.Invoker(token: null), service, method, false, null));
+        await Assert.ThrowsAsync<RpcException>(() => Call(fresh.Invoker(token: "wrong"), service, method, false, null));
+        await Assert.ThrowsAsync<RpcException>(() => Call(fresh.Invoker(token: null), service, method, false, new Metadata { { "authorization", "Basic x" } }));
         foreach (string reason in new[] { "no authorization metadata", "wrong token", "not a bearer token" })
-            Assert.That(_switch.Log.Any(l => l.Contains($"refused /{service}/{method} from ipv4:127.0.0.1:") && l.EndsWith(reason)), Is.True,
-                $"the refusal for '{reason}' is logged:\n{string.Join("\n", _switch.Log)}");
+            Assert.That(fresh.Log.Any(l => l.StartsWith($"control: refused /{service}/{method} from ipv4:127.0.0.1:") && l.EndsWith(reason)), Is.True,
+                $"the refusal for '{reason}' is logged:\n{string.Join("\n", fresh.Log)}");
+    }
+
+    [Test]
+    public void RefusalsAreLoggedInBurstsThenCounted()
+    {
+        var lines = new List<string>();
+        var state = new Switchboard.Host.Control.SwitchState(_switch.Dataplane, Switchboard.Host.Runtime.NfRegistry.BuiltIn(),
+            new Switchboard.Host.Control.BuiltInPluginOperations(Switchboard.Host.Runtime.NfRegistry.BuiltIn()), lines.Add);
+        var log = new Switchboard.Host.Control.RefusalLog();
+        for (int i = 0; i < 100; i++) log.Refused(state, "/x/Y", "ipv4:127.0.0.1:1", "wrong token");
+        Assert.That(lines, Has.Count.EqualTo(Switchboard.Host.Control.RefusalLog.Burst), "a flood of refusals does not flood the log");
+        Assert.That(lines, Has.All.EqualTo("control: refused /x/Y from ipv4:127.0.0.1:1: wrong token"));
     }
 
     [Test]
