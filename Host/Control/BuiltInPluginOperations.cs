@@ -43,21 +43,21 @@ internal sealed class BuiltInPluginOperations(NfRegistry registry) : IPluginOper
                 name, "built-in", BuiltIn: true, g.Select(t => t.Name).ToList(), verdict, Signer: null, result);
         }).ToList();
 
-    public Task<LoadResult> LoadPackageAsync(PackageInput package, CancellationToken cancel)
+    public Task<LoadOutcome> LoadPackageAsync(PackageInput package, CancellationToken cancel)
     {
         int passed = VerifyPackage(package);
         throw new PluginOperationException(PluginOperationError.Unimplemented,
             $"{package.DisplayName}: {NoLoader}; its {passed} assembly(ies) passed IL verification, but nothing was loaded.");
     }
 
-    public Task<ReplaceResult> ReplaceAsync(string instance, Replacement replacement, CancellationToken cancel)
+    public Task<ReplaceOutcome> ReplaceAsync(string instance, Replacement replacement, CancellationToken cancel)
     {
         if (replacement.Package is { } package) VerifyPackage(package);
         throw new PluginOperationException(PluginOperationError.Unimplemented,
             $"cannot replace NF instance '{instance}': {NoHotSwap}{(replacement.Package is null ? "" : $", and {NoLoader}")}; '{instance}' keeps running unchanged.");
     }
 
-    public Task<UnloadResult> UnloadAsync(string pluginId, CancellationToken cancel)
+    public Task<UnloadOutcome> UnloadAsync(string pluginId, CancellationToken cancel)
     {
         var plugins = ListPlugins();
         if (plugins.Any(p => p.Id == pluginId))
@@ -67,16 +67,16 @@ internal sealed class BuiltInPluginOperations(NfRegistry registry) : IPluginOper
             $"no plugin '{pluginId}' is loaded (plugins: {string.Join(", ", plugins.Select(p => p.Id))}).");
     }
 
-    public Task<ChainChangeResult> CreateChainAsync(ChainDefinition chain, IReadOnlyList<NfDefinition> newInstances, CancellationToken cancel) =>
+    public Task<ChainChangeOutcome> CreateChainAsync(ChainDefinition chain, IReadOnlyList<NfDefinition> newInstances, CancellationToken cancel) =>
         throw Unimplemented($"cannot create chain '{chain.Name}'");
 
-    public Task<ChainChangeResult> DeleteChainAsync(string chain, CancellationToken cancel) =>
+    public Task<ChainChangeOutcome> DeleteChainAsync(string chain, CancellationToken cancel) =>
         throw Unimplemented($"cannot delete chain '{chain}'");
 
-    public Task<ChainChangeResult> InsertNfAsync(string chain, string? existing, NfDefinition? created, int position, CancellationToken cancel) =>
+    public Task<ChainChangeOutcome> InsertNfAsync(string chain, string? existing, NfDefinition? created, int position, CancellationToken cancel) =>
         throw Unimplemented($"cannot insert NF instance '{existing ?? created?.Name}' into chain '{chain}'");
 
-    public Task<ChainChangeResult> RemoveNfAsync(string chain, string instance, CancellationToken cancel) =>
+    public Task<ChainChangeOutcome> RemoveNfAsync(string chain, string instance, CancellationToken cancel) =>
         throw Unimplemented($"cannot remove NF instance '{instance}' from chain '{chain}'");
 
     private static PluginOperationException Unimplemented(string what) =>
@@ -86,7 +86,7 @@ internal sealed class BuiltInPluginOperations(NfRegistry registry) : IPluginOper
     /// violations when one is refused. Returns how many assemblies passed.</summary>
     private static int VerifyPackage(PackageInput package)
     {
-        var assemblies = PackageReader.Assemblies(package);
+        var assemblies = PackageAssemblies.Assemblies(package);
         if (assemblies.Count == 0)
             throw new PluginOperationException(PluginOperationError.InvalidArgument, $"{package.DisplayName}: the package contains no assembly (.dll).");
         var refused = assemblies.Select(a => (a.Name, Result: PluginVerifier.Verify(a.Bytes))).Where(r => !r.Result.Ok).ToList();
@@ -116,7 +116,7 @@ internal sealed class BuiltInPluginOperations(NfRegistry registry) : IPluginOper
 }
 
 /// <summary>Reads the assemblies of a package given as a .dll, a folder, or a zip (path or uploaded bytes).</summary>
-internal static class PackageReader
+internal static class PackageAssemblies
 {
     public static IReadOnlyList<(string Name, byte[] Bytes)> Assemblies(PackageInput package)
     {

@@ -22,24 +22,24 @@ internal interface IPluginOperations
     IReadOnlyList<PluginRecord> ListPlugins();
 
     /// <summary>Verify, then load a package; its NF types become available to deployments and chain changes.</summary>
-    Task<LoadResult> LoadPackageAsync(PackageInput package, CancellationToken cancel);
+    Task<LoadOutcome> LoadPackageAsync(PackageInput package, CancellationToken cancel);
 
     /// <summary>Replace NF instance <paramref name="instance"/> on every core at a batch boundary.</summary>
-    Task<ReplaceResult> ReplaceAsync(string instance, Replacement replacement, CancellationToken cancel);
+    Task<ReplaceOutcome> ReplaceAsync(string instance, Replacement replacement, CancellationToken cancel);
 
     /// <summary>Unload a plugin loaded from a package and confirm its load context was collected.</summary>
-    Task<UnloadResult> UnloadAsync(string pluginId, CancellationToken cancel);
+    Task<UnloadOutcome> UnloadAsync(string pluginId, CancellationToken cancel);
 
     /// <summary>Add a chain between existing ports; <paramref name="newInstances"/> are created first.</summary>
-    Task<ChainChangeResult> CreateChainAsync(ChainDefinition chain, IReadOnlyList<NfDefinition> newInstances, CancellationToken cancel);
+    Task<ChainChangeOutcome> CreateChainAsync(ChainDefinition chain, IReadOnlyList<NfDefinition> newInstances, CancellationToken cancel);
 
-    Task<ChainChangeResult> DeleteChainAsync(string chain, CancellationToken cancel);
+    Task<ChainChangeOutcome> DeleteChainAsync(string chain, CancellationToken cancel);
 
     /// <summary>Insert an existing instance (<paramref name="existing"/>) or a new one (<paramref name="created"/>) at
     /// <paramref name="position"/> in the chain's NF list (0 = first; past the end = last).</summary>
-    Task<ChainChangeResult> InsertNfAsync(string chain, string? existing, NfDefinition? created, int position, CancellationToken cancel);
+    Task<ChainChangeOutcome> InsertNfAsync(string chain, string? existing, NfDefinition? created, int position, CancellationToken cancel);
 
-    Task<ChainChangeResult> RemoveNfAsync(string chain, string instance, CancellationToken cancel);
+    Task<ChainChangeOutcome> RemoveNfAsync(string chain, string instance, CancellationToken cancel);
 }
 
 /// <summary>A plugin package or single assembly: a path on the switch's machine, or uploaded bytes with a file name.</summary>
@@ -59,18 +59,18 @@ internal sealed record PluginRecord(
     string Id, string Version, string Vendor, string Assembly, string Source, bool BuiltIn,
     IReadOnlyList<string> NfTypes, PluginVerdict Verdict, string? Signer, VerificationResult? Verification);
 
-internal sealed record LoadResult(PluginRecord Plugin, IReadOnlyList<(string Source, VerificationResult Result)> Verification, TimeSpan VerifyTime, TimeSpan LoadTime);
+internal sealed record LoadOutcome(PluginRecord Plugin, IReadOnlyList<(string Source, VerificationResult Result)> Verification, TimeSpan VerifyTime, TimeSpan LoadTime);
 
-internal sealed record ReplaceResult(string Instance, string OldType, string NewType, int Cores, bool StateTransferred, TimeSpan SwapTime, string Detail);
+internal sealed record ReplaceOutcome(string Instance, string OldType, string NewType, int Cores, bool StateTransferred, TimeSpan SwapTime, string Detail);
 
-internal sealed record UnloadResult(string PluginId, bool Collected, TimeSpan UnloadTime, string Detail);
+internal sealed record UnloadOutcome(string PluginId, bool Collected, TimeSpan UnloadTime, string Detail);
 
 internal sealed record ChainDefinition(string Name, string From, IReadOnlyList<string> Through, string To);
 
 internal sealed record NfDefinition(string Name, string Type, JsonElement Config);
 
 /// <summary>The chain as it runs after the change.</summary>
-internal sealed record ChainChangeResult(ChainDefinition Chain, string Detail);
+internal sealed record ChainChangeOutcome(ChainDefinition Chain, string Detail);
 
 /// <summary>Why an operation failed; the services map each kind to its gRPC status code.</summary>
 internal enum PluginOperationError { InvalidArgument, NotFound, AlreadyExists, FailedPrecondition, Refused, Unimplemented }
