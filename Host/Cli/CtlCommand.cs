@@ -10,7 +10,7 @@ namespace Switchboard.Host.Cli;
 /// <c>switchboard ctl &lt;command&gt;</c>: the control plane's client. Talks to the switch at
 /// <c>--address</c> (default: the address the switch wrote beside its token file) with the token from
 /// <c>--token-file</c>; prints tables, or the proto messages as JSON with <c>--json</c>. Exit codes:
-/// 0 done, 1 the switch answered with an error (its message is printed), 2 a local problem (no token
+/// 0 done, 1 the switch answered with an error (its message is printed) or refused the assembly, 2 a local problem (no token
 /// file, unreadable file, bad arguments).
 /// </summary>
 internal static class CtlCommand
@@ -55,7 +55,7 @@ internal static class CtlCommand
                 catch (CtlException e)
                 {
                     error.WriteLine($"switchboard ctl {command.Name}: {e.Message}");
-                    return 2;
+                    return e.ExitCode;
                 }
             });
             ctl.Subcommands.Add(command);
@@ -108,7 +108,7 @@ internal static class CtlCommand
             var request = p.GetValue(onSwitch) ? new VerifyRequest { Path = path } : new VerifyRequest { Content = ByteString.CopyFrom(ReadLocal(path)), FileName = path };
             var result = await c.Verification.VerifyAsync(request, cancellationToken: cancel);
             o.Verify(result);
-            if (!result.Ok) throw new RpcException(new Status(StatusCode.PermissionDenied, $"{path}: refused, {result.Violations.Count} violation(s)"));
+            if (!result.Ok) throw new CtlException($"{path}: refused, {result.Violations.Count} violation(s)", exitCode: 1);
         });
 
         Add(new Command("verification", "The verifier's policy and its verdict on every plugin the switch has."), async (c, _, o, cancel) =>

@@ -103,5 +103,9 @@ internal sealed class CtlConnection : IDisposable
     public void Dispose() => _channel.Dispose();
 }
 
-/// <summary>A client-side problem (no token file, bad address) with a message for the operator.</summary>
-internal sealed class CtlException(string message) : Exception(message);
+/// <summary>A problem to report with an exit code: 2 for a local problem (no token file, bad address), 1 for a
+/// verdict the switch gave (a refused assembly).</summary>
+internal sealed class CtlException(string message, int exitCode = 2) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
+}
