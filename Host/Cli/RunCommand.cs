@@ -15,7 +15,8 @@ internal static class RunCommand
     {
         // The control plane's web host starts (a few hundred ms) while the deployment loads and builds; it takes
         // no call until the dataplane is attached, and a bind failure still stops the run before it starts.
-        var controlStart = o.Control is { } co ? Task.Run(() => ControlServer.StartDetachedAsync(co, cancel)) : null;
+        // (Not cut short by Ctrl-C: it takes a moment, and the finally below disposes it.)
+        var controlStart = o.Control is { } co ? Task.Run(() => ControlServer.StartDetachedAsync(co)) : null;
         try
         {
             return Execute(o, controlStart, output, errors, cancel);
