@@ -131,6 +131,20 @@ public class CtlCliTests
     }
 
     [Test]
+    public async Task AFolderPackageIsZippedUploadedAndEachAssemblyVerified()
+    {
+        string package = Path.Combine(_switch.Directory, "acme-pkg");
+        Directory.CreateDirectory(Path.Combine(package, "lib"));
+        File.WriteAllText(Path.Combine(package, "plugin.json"), "{}");
+        File.Copy(PluginCompiler.TtlPath, Path.Combine(package, "lib", "Good.dll"));
+        File.WriteAllBytes(Path.Combine(package, "lib", "Evil.dll"), PluginCompiler.Hostile.Value);
+        var r = await Ctl("load", package);
+        Assert.That(r.Code, Is.EqualTo(1));
+        Assert.That(r.Err, Does.Contain("PermissionDenied: acme-pkg.zip: refused by the IL verifier").And.Contain("acme-pkg.zip!lib/Evil.dll").And.Contain("[unsafe-api]"));
+        Assert.That(r.Err, Does.Not.Contain("Good.dll"), "only the refused assembly is reported");
+    }
+
+    [Test]
     public async Task AWrongTokenOrNoTokenFileFails()
     {
         string wrong = Path.Combine(_switch.Directory, "wrong.token");
