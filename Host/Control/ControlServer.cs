@@ -163,7 +163,7 @@ internal sealed class ControlServer : IAsyncDisposable
         }
 
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var address = new Uri(bound.Replace("://[::]", "://[::1]", StringComparison.Ordinal));
+        var address = new Uri(bound);
         string tokenFile = options.EffectiveTokenFile;
         return new ControlServer(app, holder, address, token, tokenFile, ControlOptions.AddressFileFor(tokenFile));
     }

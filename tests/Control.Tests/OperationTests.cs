@@ -90,6 +90,9 @@ public class OperationTests
         var badPort = await Fails(() => chains.CreateAsync(new CreateChainRequest { Name = "second", From = "eth9", To = "sink" }).ResponseAsync);
         Assert.That(badPort.StatusCode, Is.EqualTo(StatusCode.NotFound));
         Assert.That(badPort.Status.Detail, Does.Contain("no port 'eth9'").And.Contain("gen, sink"));
+        var twice = await Fails(() => chains.CreateAsync(new CreateChainRequest { Name = "second", From = "gen", To = "sink", Through = { "ttl", "ttl" } }).ResponseAsync);
+        Assert.That(twice.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
+        Assert.That(twice.Status.Detail, Does.Contain("'ttl' is listed twice"));
         var badNf = await Fails(() => chains.CreateAsync(new CreateChainRequest { Name = "second", From = "gen", To = "sink", Through = { "fw" } }).ResponseAsync);
         Assert.That(badNf.StatusCode, Is.EqualTo(StatusCode.NotFound));
         var create = await Fails(() => chains.CreateAsync(new CreateChainRequest

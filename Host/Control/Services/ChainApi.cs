@@ -41,6 +41,8 @@ internal sealed class ChainApi(SwitchState state) : ChainService.ChainServiceBas
             if (created.Any(c => c.Name == def.Name)) throw Invalid($"new_instances[{i}]: '{def.Name}' is defined twice");
             created.Add(def);
         }
+        if (request.Through.GroupBy(nf => nf).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw Invalid($"through: '{twice.Key}' is listed twice; a chain passes through an NF instance once");
         foreach (var nf in request.Through)
             if (!state.NfSpecs.ContainsKey(nf) && created.All(c => c.Name != nf))
                 throw NotFound($"through: no NF instance '{nf}' (define it in new_instances, or use one of: {Instances()})");
