@@ -17,6 +17,8 @@ var run = new Command("run", "Run the deployment: push traffic through the chain
 {
     configOption, secondsOption, foreverOption, coresOption, quietOption,
 };
+var controlRunOptions = new ControlRunOptions();
+controlRunOptions.AddTo(run);
 run.SetAction(parse =>
 {
     using var cts = new CancellationTokenSource();
@@ -26,7 +28,7 @@ run.SetAction(parse =>
         System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
     return RunCommand.Execute(new RunCommand.Options(
         parse.GetValue(configOption)!, parse.GetValue(secondsOption), parse.GetValue(foreverOption),
-        parse.GetValue(coresOption), parse.GetValue(quietOption)), Console.Out, Console.Error, cts.Token);
+        parse.GetValue(coresOption), parse.GetValue(quietOption), controlRunOptions.Read(parse)), Console.Out, Console.Error, cts.Token);
 });
 
 var validate = new Command("validate", "Check a deployment file and report every error with its JSON path.") { configOption };
@@ -65,6 +67,7 @@ verify.SetAction(async (parse, cancel) => await VerifyCommand.ExecuteAsync(
 
 var root = new RootCommand("Switchboard: a plugin-hosted virtual switch for network functions.") { run, validate, nfs, verifyPlugin, verify };
 root.Subcommands.Add(PluginCommand.Create());
+root.Subcommands.Add(CtlCommand.Create(Console.Out, Console.Error)); // `switchboard ctl ...`: the control plane's client
 return root.Parse(args).Invoke();
 
 static string DefaultConfig()

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Switchboard.Host.Config;
+using Switchboard.Host.Control;
 using Switchboard.Host.Plugins;
 using Switchboard.Host.Runtime;
 
@@ -8,9 +9,30 @@ namespace Switchboard.Host.Cli;
 /// <summary><c>switchboard run</c>: load the deployment, run it, print live and final counters.</summary>
 internal static class RunCommand
 {
-    public sealed record Options(string ConfigPath, double? Seconds, bool Forever, int? Cores, bool Quiet);
+    /// <param name="Control">The gRPC control plane's settings; null runs without one.</param>
+    public sealed record Options(string ConfigPath, double? Seconds, bool Forever, int? Cores, bool Quiet, ControlOptions? Control = null);
 
     public static int Execute(Options o, TextWriter output, TextWriter errors, CancellationToken cancel)
+    {
+        // The control plane's web host starts (a few hundred ms) while the deployment loads and builds; it takes
+        // no call until the dataplane is attached, and a bind failure still stops the run before it starts.
+        // (Not cut short by Ctrl-C: it takes a moment, and the finally below disposes it.)
+        var controlStart = o.Control is { } co ? Task.Run(() => ControlServer.StartDetachedAsync(co)) : null;
+        try
+        {
+            return Execute(o, controlStart, output, errors, cancel);
+        }
+        finally
+        {
+            if (controlStart is not null)
+            {
+                try { controlStart.GetAwaiter().GetResult().DisposeAsync().AsTask().GetAwaiter().GetResult(); }
+                catch (Exception) { } // a start failure was reported already, or the run failed before it mattered
+            }
+        }
+    }
+
+    private static int Execute(Options o, Task<ControlServer>? controlStart, TextWriter output, TextWriter errors, CancellationToken cancel)
     {
         var registry = NfRegistry.BuiltIn();
         var plugins = new DeploymentPlugins();
@@ -53,6 +75,24 @@ internal static class RunCommand
             return 2;
         }
 
+        ControlServer? control = null;
+        if (controlStart is not null && o.Control is { } controlOptions)
+        {
+            try
+            {
+                var ops = controlOptions.Operations?.Invoke(registry) ?? new BuiltInPluginOperations(registry);
+                var log = TextWriter.Synchronized(errors); // control-plane threads log while the run prints
+                control = controlStart.GetAwaiter().GetResult();
+                control.Attach(new SwitchState(dp, registry, ops, log.WriteLine));
+            }
+            catch (ControlStartException ex)
+            {
+                errors.WriteLine(ex.Message + " Nothing was started.");
+                dp.Dispose();
+                return 2;
+            }
+        }
+
         using (dp)
         {
             double limit = o.Forever ? double.PositiveInfinity : o.Seconds ?? 5;
@@ -61,8 +101,11 @@ internal static class RunCommand
             foreach (var c in deployment.Chains)
                 output.WriteLine($"  {c.Name}: {string.Join(" -> ", [c.From, .. c.Through, c.To])}");
 
+            if (control is not null)
+                output.WriteLine($"Control plane: {control.Address.ToString().TrimEnd('/')} (token in {control.TokenFilePath}; try ./switchboard ctl status)");
             var clock = Stopwatch.StartNew();
             dp.Start();
+            control?.State?.MarkStarted();
             var last = Report.Take(dp, 0);
             bool interactive = !Console.IsOutputRedirected && output == Console.Out;
             double nextPrint = interactive ? 0.5 : 1.0;
@@ -81,6 +124,7 @@ internal static class RunCommand
                 }
             }
             double seconds = clock.Elapsed.TotalSeconds;
+            control?.DisposeAsync().AsTask().GetAwaiter().GetResult(); // no control call sees a stopping dataplane
             dp.Stop();
             if (interactive && !o.Quiet) output.WriteLine();
             if (cancel.IsCancellationRequested) output.WriteLine("Interrupted: drained queues and stopped.");
