@@ -44,17 +44,21 @@ internal static class RunCommand
             return 2;
         }
         var deployment = loaded.Deployment!;
-        if (plugins.Catalog is { } catalog)
+        PluginCatalog catalog; // also receives packages the control plane loads later
+        try { catalog = plugins.Catalog ?? DeploymentPlugins.CreateCatalog(deployment.Plugins); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
         {
-            var builtIn = registry.Names;
-            registry.AddPlugins(catalog);
-            foreach (var p in catalog.List())
-            {
-                output.WriteLine($"Plugin {p.DisplayName} from {p.Source}: NFs {string.Join(", ", p.NfTypes.Select(n => n.Type))}; " +
-                                 $"verified in {p.VerifyTime.TotalMilliseconds:F1} ms, loaded in {p.LoadTime.TotalMilliseconds:F1} ms; {p.Signature}");
-                foreach (var nf in p.NfTypes.Where(n => builtIn.Contains(n.Type)))
-                    output.WriteLine($"  NF type '{nf.Type}' now comes from this plugin, not the built-in NF");
-            }
+            errors.WriteLine($"{o.ConfigPath}: cannot read the plugin trust store: {ex.Message}; nothing was started.");
+            return 2;
+        }
+        var builtIn = registry.Names;
+        registry.AddPlugins(catalog);
+        foreach (var p in catalog.List())
+        {
+            output.WriteLine($"Plugin {p.DisplayName} from {p.Source}: NFs {string.Join(", ", p.NfTypes.Select(n => n.Type))}; " +
+                             $"verified in {p.VerifyTime.TotalMilliseconds:F1} ms, loaded in {p.LoadTime.TotalMilliseconds:F1} ms; {p.Signature}");
+            foreach (var nf in p.NfTypes.Where(n => builtIn.Contains(n.Type)))
+                output.WriteLine($"  NF type '{nf.Type}' now comes from this plugin, not the built-in NF");
         }
         if (o.Cores is int cores) deployment = deployment with { Cores = cores };
 
@@ -80,8 +84,8 @@ internal static class RunCommand
         {
             try
             {
-                var ops = controlOptions.Operations?.Invoke(registry) ?? new BuiltInPluginOperations(registry);
                 var log = TextWriter.Synchronized(errors); // control-plane threads log while the run prints
+                var ops = new SwitchPluginOperations(dp, registry, catalog, log.WriteLine);
                 control = controlStart.GetAwaiter().GetResult();
                 control.Attach(new SwitchState(dp, registry, ops, log.WriteLine));
             }

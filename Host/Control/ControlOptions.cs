@@ -25,8 +25,6 @@ internal sealed record ControlOptions
     public string? TlsKey { get; init; }
     /// <summary>PEM CA certificate: with TLS, also require a client certificate it issued (mutual TLS), on top of the token.</summary>
     public string? ClientCa { get; init; }
-    /// <summary>Plugin operations to serve; null = what this host has today (<see cref="BuiltInPluginOperations"/>).</summary>
-    public Func<Runtime.NfRegistry, IPluginOperations>? Operations { get; init; }
 
     public string EffectiveTokenFile => TokenFile ?? DefaultTokenFile();
 

@@ -19,10 +19,9 @@ internal sealed class SwitchState(Dataplane dataplane, NfRegistry registry, IPlu
     public DateTimeOffset StartedAt { get; private set; } = DateTimeOffset.UtcNow;
     public double UptimeSeconds => _clock.Elapsed.TotalSeconds;
 
-    // What runs now. Read from the deployment the dataplane was built from: when hot chain changes land,
-    // these must follow the dataplane's current chains and NF instances.
-    public IReadOnlyList<ChainSpec> Chains => Dataplane.Deployment.Chains;
-    public IReadOnlyDictionary<string, NfSpec> NfSpecs => Dataplane.Deployment.Nfs;
+    // What runs now, after any hot insert, replace or remove.
+    public IReadOnlyList<ChainSpec> Chains => Dataplane.RunningChains;
+    public IReadOnlyDictionary<string, NfSpec> NfSpecs => Dataplane.RunningNfs;
 
     public void MarkStarted()
     {

@@ -15,17 +15,12 @@ internal sealed class DeploymentPlugins
 
     public IReadOnlySet<string> Load(PluginsSection section, IJsonDiagnostics diag)
     {
-        TrustStore? trust = null;
-        if (section.Trust.KeysDirectory is { } keys)
+        try { Catalog = CreateCatalog(section); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
         {
-            try { trust = TrustStore.Load(keys); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
-            {
-                diag.Error(JsonPath.Key(section.Trust.JsonPath, "keys"), $"cannot read the trust store: {e.Message}");
-                return new HashSet<string>();
-            }
+            diag.Error(JsonPath.Key(section.Trust.JsonPath, "keys"), $"cannot read the trust store: {e.Message}");
+            return new HashSet<string>();
         }
-        Catalog = new PluginCatalog(new PluginHostOptions { Trust = trust, RequireSignatures = section.Trust.RequireSignatures });
         foreach (var package in section.Packages)
         {
             try { Catalog.Load(package.Path); }
@@ -36,5 +31,12 @@ internal sealed class DeploymentPlugins
             }
         }
         return Catalog.NfTypes;
+    }
+
+    /// <summary>An empty catalog with the deployment's trust settings (for packages loaded later, e.g. by the control plane).</summary>
+    public static PluginCatalog CreateCatalog(PluginsSection section)
+    {
+        var trust = section.Trust.KeysDirectory is { } keys ? TrustStore.Load(keys) : null;
+        return new PluginCatalog(new PluginHostOptions { Trust = trust, RequireSignatures = section.Trust.RequireSignatures });
     }
 }

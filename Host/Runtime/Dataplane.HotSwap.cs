@@ -105,6 +105,27 @@ internal sealed partial class Dataplane
         get { lock (_control) return _chains.Select(c => (c.Name, (IReadOnlyList<string>)c.Through.ToList())).ToList(); }
     }
 
+    /// <summary>The chains as they run now, as deployment records (ports from the deployment, NFs from the runtime).</summary>
+    public IReadOnlyList<ChainSpec> RunningChains
+    {
+        get
+        {
+            lock (_control)
+                return _chains.Select(c => Deployment.Chains.Single(d => d.Name == c.Name) with { Through = c.Through.ToList() }).ToList();
+        }
+    }
+
+    /// <summary>The NF instances as they run now: type and config of each one's active generation.</summary>
+    public IReadOnlyDictionary<string, NfSpec> RunningNfs
+    {
+        get
+        {
+            lock (_control)
+                return _instances.Values.Where(i => i.Current is not null).ToDictionary(i => i.Name,
+                    i => new NfSpec(i.Name, i.Current!.Type, i.Current.Config, i.Current.ConfigPath) { Faults = i.Faults }, StringComparer.Ordinal);
+        }
+    }
+
     private NfInstanceState Find(string instance) =>
         _instances.TryGetValue(instance, out var inst) ? inst
             : throw new HotSwapException($"no NF instance '{instance}'{NearestName.Hint(instance, _instances.Keys.ToHashSet())}");
@@ -209,7 +230,7 @@ internal sealed partial class Dataplane
         try
         {
             notes.Enqueue(importer.ImportState(state)
-                ? $"core {from.Core}: handed over {state.Length} byte(s) of '{state.Format}' state"
+                ? $"core {from.Core}: {HotSwapReport.HandedOver} {state.Length} byte(s) of '{state.Format}' state"
                 : $"core {from.Core}: the replacement does not take '{state.Format}' state; it starts fresh");
         }
         catch (Exception e)

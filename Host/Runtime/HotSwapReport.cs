@@ -27,6 +27,11 @@ internal sealed record HotSwapReport(
     IReadOnlyList<INetworkFunction> Retired,
     IReadOnlyList<string> Notes)
 {
+    internal const string HandedOver = "handed over";
+
+    /// <summary>Cores on which the old generation's state went to the new one (<see cref="IStateHandover"/>).</summary>
+    public int CoresWithStateHandedOver => Notes.Count(n => n.Contains(": " + HandedOver + " ", StringComparison.Ordinal));
+
     public override string ToString() =>
         $"{Operation} {Instance}: generation {OldGeneration?.ToString() ?? "-"} -> {NewGeneration?.ToString() ?? "-"}, " +
         $"grace {Grace.TotalMilliseconds:F2} ms, swap on cores [{string.Join(", ", SwapWork.Select(t => $"{t.TotalMicroseconds:F0} us"))}], " +

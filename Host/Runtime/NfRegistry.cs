@@ -47,6 +47,9 @@ internal sealed class NfRegistry
 
     public IReadOnlySet<string> Names => _plugins is null ? _types.Keys.ToHashSet() : _types.Keys.Union(_plugins.NfTypes).ToHashSet();
 
+    /// <summary>The in-tree NF types (whether or not a plugin shadows them).</summary>
+    public IEnumerable<NfType> BuiltInTypes => _types.Values.OrderBy(t => t.Name);
+
     public IEnumerable<NfType> Types => _types.Values.Where(t => _plugins?.Provider(t.Name) is null).Concat(PluginTypes()).OrderBy(t => t.Name);
 
     private IEnumerable<NfType> PluginTypes() =>

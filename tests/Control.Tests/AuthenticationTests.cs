@@ -76,7 +76,7 @@ public class AuthenticationTests
     {
         var lines = new List<string>();
         var state = new Switchboard.Host.Control.SwitchState(_switch.Dataplane, Switchboard.Host.Runtime.NfRegistry.BuiltIn(),
-            new Switchboard.Host.Control.BuiltInPluginOperations(Switchboard.Host.Runtime.NfRegistry.BuiltIn()), lines.Add);
+            new Switchboard.Host.Control.SwitchPluginOperations(_switch.Dataplane, Switchboard.Host.Runtime.NfRegistry.BuiltIn(), new Switchboard.Host.Plugins.PluginCatalog()), lines.Add);
         var log = new Switchboard.Host.Control.RefusalLog();
         for (int i = 0; i < 100; i++) log.Refused(state, "/x/Y", "ipv4:127.0.0.1:1", "wrong token");
         Assert.That(lines, Has.Count.EqualTo(Switchboard.Host.Control.RefusalLog.Burst), "a flood of refusals does not flood the log");

@@ -106,24 +106,23 @@ public class CtlCliTests
     }
 
     [Test]
-    public async Task OperationsTheHostCannotDoYetExitNonZeroWithTheServersMessage()
+    public async Task RefusedOperationsExitNonZeroWithTheServersMessage()
     {
-        string hostile = Path.Combine(_switch.Directory, "hostile-load.dll");
-        File.WriteAllBytes(hostile, PluginCompiler.Hostile.Value);
+        string hostile = VendorPackage.Write(_switch.Directory, "hostile-load", VendorPackage.HostileSource);
         var load = await Ctl("load", hostile);
         Assert.That(load.Code, Is.EqualTo(1));
         Assert.That(load.Err, Does.Contain("switchboard ctl load: PermissionDenied:").And.Contain("[unsafe-api]"));
 
-        var replace = await Ctl("replace", "ttl", "monitor");
+        var replace = await Ctl("replace", "nope", "monitor");
         Assert.That(replace.Code, Is.EqualTo(1));
-        Assert.That(replace.Err, Does.Contain("Unimplemented").And.Contain("'ttl' keeps running unchanged"));
+        Assert.That(replace.Err, Does.Contain("NotFound").And.Contain("'nope'"));
 
         var unload = await Ctl("unload", "Switchboard.Plugins.Ttl");
         Assert.That((unload.Code, unload.Err.Contains("FailedPrecondition")), Is.EqualTo((1, true)), unload.Err);
 
-        var insert = await Ctl("insert", "main", "ttl2", "--type", "ttl", "--position", "0");
-        Assert.That(insert.Code, Is.EqualTo(1));
-        Assert.That(insert.Err, Does.Contain("Unimplemented").And.Contain("'ttl2'"));
+        var create = await Ctl("create-chain", "second", "gen", "sink");
+        Assert.That(create.Code, Is.EqualTo(1));
+        Assert.That(create.Err, Does.Contain("Unimplemented").And.Contain("fixed when the switch starts"));
 
         var remove = await Ctl("remove", "main", "nope");
         Assert.That(remove.Code, Is.EqualTo(1));
@@ -131,17 +130,20 @@ public class CtlCliTests
     }
 
     [Test]
-    public async Task AFolderPackageIsZippedUploadedAndEachAssemblyVerified()
+    public async Task AFolderPackageIsZippedUploadedLoadedInsertedAndUnloaded()
     {
-        string package = Path.Combine(_switch.Directory, "acme-pkg");
-        Directory.CreateDirectory(Path.Combine(package, "lib"));
-        File.WriteAllText(Path.Combine(package, "plugin.json"), "{}");
-        File.Copy(PluginCompiler.TtlPath, Path.Combine(package, "lib", "Good.dll"));
-        File.WriteAllBytes(Path.Combine(package, "lib", "Evil.dll"), PluginCompiler.Hostile.Value);
-        var r = await Ctl("load", package);
-        Assert.That(r.Code, Is.EqualTo(1));
-        Assert.That(r.Err, Does.Contain("PermissionDenied: acme-pkg.zip: refused by the IL verifier").And.Contain("acme-pkg.zip!lib/Evil.dll").And.Contain("[unsafe-api]"));
-        Assert.That(r.Err, Does.Not.Contain("Good.dll"), "only the refused assembly is reported");
+        string package = VendorPackage.Write(_switch.Directory, "acme-pkg", VendorPackage.CounterSource());
+        var load = await Ctl("load", package);
+        Assert.That(load.Code, Is.EqualTo(0), load.Err);
+        Assert.That(load.Out, Does.Contain("acme.counter"));
+        var insert = await Ctl("insert", "main", "acme", "--type", "counter", "--position", "0");
+        Assert.That(insert.Code, Is.EqualTo(0), insert.Err);
+        var chains = await Ctl("chains");
+        Assert.That(chains.Out, Does.Contain("acme"));
+        var remove = await Ctl("remove", "main", "acme");
+        Assert.That(remove.Code, Is.EqualTo(0), remove.Err);
+        var unload = await Ctl("unload", "acme.counter");
+        Assert.That(unload.Code, Is.EqualTo(0), unload.Err);
     }
 
     [Test]

@@ -31,7 +31,6 @@ public class RunWithControlTests
         var control = new ControlOptions
         {
             Listen = "127.0.0.1:0", TokenFile = tokenFile,
-            Operations = registry => { return new BuiltInPluginOperations(registry); },
         };
         var run = Task.Run(() => RunCommand.Execute(new RunCommand.Options(Deployment(), 1.5, false, null, true, control), output, errors, CancellationToken.None));
         var deadline = DateTime.UtcNow.AddSeconds(20);

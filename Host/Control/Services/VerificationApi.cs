@@ -53,7 +53,7 @@ internal sealed class VerificationApi(SwitchState state) : VerificationService.V
         {
             var info = new FileInfo(path);
             if (!info.Exists) throw NotFound($"{path}: no such file on the switch's machine");
-            if (info.Length > BuiltInPluginOperations.MaxPackageBytes) throw Invalid($"{path}: {info.Length} bytes is more than an assembly may have");
+            if (info.Length > BuiltInPlugins.MaxAssemblyBytes) throw Invalid($"{path}: {info.Length} bytes is more than an assembly may have");
             return await File.ReadAllBytesAsync(path, cancel);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

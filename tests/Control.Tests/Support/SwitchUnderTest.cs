@@ -4,6 +4,7 @@ using Grpc.Net.Client;
 using Switchboard.Control.V1;
 using Switchboard.Host.Config;
 using Switchboard.Host.Control;
+using Switchboard.Host.Plugins;
 using Switchboard.Host.Runtime;
 
 namespace Switchboard.Control.Tests.Support;
@@ -52,7 +53,7 @@ internal sealed class SwitchUnderTest : IAsyncDisposable
         Assert.That(loaded.Errors, Is.Empty, loaded.FormatErrors());
         var dp = Dataplane.Build(loaded.Deployment!, registry, _ => { });
         var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var state = new SwitchState(dp, registry, new BuiltInPluginOperations(registry), log.Enqueue);
+        var state = new SwitchState(dp, registry, new SwitchPluginOperations(dp, registry, new PluginCatalog(), log.Enqueue), log.Enqueue);
         options ??= new ControlOptions();
         options = options with { Listen = options.Listen == ControlOptions.DefaultListen ? "127.0.0.1:0" : options.Listen, TokenFile = options.TokenFile ?? Path.Combine(dir, "run", "control.token") };
         ControlServer server;
