@@ -17,7 +17,7 @@ internal sealed class CtlOutput(TextWriter output, bool json)
         output.WriteLine($"  up {TimeSpan.FromSeconds(Math.Floor(info.UptimeSeconds)):c}, {info.Cores} core(s) of {info.MachineProcessors}, batch {info.BatchSize}");
         output.WriteLine($"  deployment {info.DeploymentPath}: {info.ChainCount} chain(s), {info.NfInstanceCount} NF instance(s), {info.PortCount} port(s)");
         if (info.UnavailableOperations.Count > 0)
-            output.WriteLine($"  not available in this host yet: {string.Join(", ", info.UnavailableOperations)}");
+            output.WriteLine($"  not available: {string.Join(", ", info.UnavailableOperations)}");
         output.WriteLine();
         output.Write(Table(["port", "kind", "status"], ports.Ports.Select(p => new[] { p.Name, p.Kind, p.Status }).ToList()));
     }

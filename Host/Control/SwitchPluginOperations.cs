@@ -205,16 +205,19 @@ internal sealed class SwitchPluginOperations : IPluginOperations
         if (input.Path is { } path) return Guard(input, () => PluginPackage.Open(path));
         if (input.Content is not { } content)
             throw new PluginOperationException(PluginOperationError.InvalidArgument, "the package has neither a path nor content");
-        // An uploaded package is a zip; it is read back into memory once and the file removed at once.
-        string temp = Path.Combine(Path.GetTempPath(), $"switchboard-upload-{Guid.NewGuid():N}.zip");
+        // An uploaded package is a zip: written under its own name into a private folder, read back into memory
+        // once (that is all the catalog uses), and deleted at once.
+        string name = Path.GetFileName(input.FileName ?? "") is { Length: > 0 } n && n.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) ? n : "upload.zip";
+        string dir = Path.Combine(Path.GetTempPath(), $"switchboard-upload-{Guid.NewGuid():N}");
         try
         {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            using (var f = new FileStream(temp, options)) f.Write(content.Span);
+            if (OperatingSystem.IsWindows()) Directory.CreateDirectory(dir);
+            else Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            string temp = Path.Combine(dir, name);
+            using (var f = new FileStream(temp, FileMode.CreateNew, FileAccess.Write)) f.Write(content.Span);
             return Guard(input, () => PluginPackage.Open(temp));
         }
-        finally { File.Delete(temp); }
+        finally { Directory.Delete(dir, recursive: true); }
     }
 
     private LoadedPlugin Load(PluginPackage package) => Guard(package.Source, () => _catalog.Load(package));
