@@ -3,8 +3,9 @@ using Switchboard.PolicyCheck.Smt;
 
 namespace Switchboard.PolicyCheck.Verification;
 
-/// <summary>Checks invariants of a network with a solver: one fresh query per invariant (4.4.2).</summary>
-public sealed class IsolationVerifier(ISolver solver)
+/// <summary>Checks one invariant of a network with a solver: one fresh query per invariant (4.4.2), on the whole
+/// network or on a given slice. <see cref="NetworkVerifier"/> adds slicing, symmetry and parallelism.</summary>
+public sealed class IsolationVerifier(ISolver solver, ModelCatalog? catalog = null)
 {
     /// <summary>The network's own options (timeout, seed, re-seeds) as solver options.</summary>
     public static SolverOptions OptionsFor(NetworkDescription network) => new()
@@ -14,16 +15,17 @@ public sealed class IsolationVerifier(ISolver solver)
         Reseeds = network.Options.Reseeds,
     };
 
-    public async Task<InvariantResult> VerifyAsync(NetworkDescription network, InvariantSpec invariant, SolverOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<InvariantResult> VerifyAsync(NetworkDescription network, InvariantSpec invariant, SolverOptions? options = null,
+        CancellationToken cancellationToken = default, IReadOnlyCollection<string>? slice = null)
     {
-        var encoding = IsolationEncoding.Create(network, invariant);
+        var encoding = NetworkEncoding.Create(network, invariant, slice, catalog);
         var result = await solver.CheckAsync(encoding.Script, options ?? OptionsFor(network), cancellationToken);
         return result.Status switch
         {
-            SolverStatus.Unsat => new InvariantResult(invariant, Verdict.Holds, null, result),
+            SolverStatus.Unsat => new InvariantResult(invariant, Verdict.Holds, null, result) { Slice = encoding.Nodes },
             SolverStatus.Sat => new InvariantResult(invariant, Verdict.Violated,
-                result.Model is { } model ? encoding.ReadTrace(model) : new CounterexampleTrace([], [], "the solver gave no model"), result),
-            _ => new InvariantResult(invariant, Verdict.Unknown, null, result),
+                result.Model is { } model ? encoding.ReadTrace(model) : new CounterexampleTrace([], [], "the solver gave no model"), result) { Slice = encoding.Nodes },
+            _ => new InvariantResult(invariant, Verdict.Unknown, null, result) { Slice = encoding.Nodes },
         };
     }
 }

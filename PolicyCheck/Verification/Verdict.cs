@@ -12,6 +12,13 @@ public sealed record InvariantResult(InvariantSpec Invariant, Verdict Verdict, C
 {
     public TimeSpan Elapsed => Solver.Elapsed;
 
+    /// <summary>The endpoints the query contained (the slice, or every endpoint without slicing).</summary>
+    public IReadOnlyList<string> Slice { get; init; } = [];
+
+    /// <summary>When symmetry was used: the invariant whose slice is isomorphic to this one's and was verified in its
+    /// place (the verdict is that invariant's; the trace is renamed to this one's nodes where possible).</summary>
+    public string? SymmetricTo { get; init; }
+
     /// <summary>Whether the verdict is what the file's <c>expect</c> says; null when it says nothing.</summary>
     public bool? MeetsExpectation => Invariant.Expect switch
     {
