@@ -148,41 +148,92 @@ internal sealed class FunctionEncoder
         _q.Script.Assert(Forall([z, q, t2], Implies(send, let), [[send]], $"nf.{_node}.send"), $"nf.{_node}.send");
     }
 
+    // State is constrained where it is read: for every receive at the NF and every key the model reads there,
+    // - only if: a present key was put by an earlier receive with no failure since (a witness, which also gives a
+    //   Map's value: one of the values put since);
+    // - if: when an earlier receive (no failure since) put the key that is read, the key is present.
+    // Tying both directions to read keys (not to every update) keeps the solver from generating new state terms
+    // for every pair of events, which made satisfiable queries with maps time out.
     private void EncodeState(ModelUnit unit, StateFunctions s)
     {
         var name = $"{unit.Prefix}.{s.Var.Name}";
         bool isMap = s.Value is not null;
+        var keySort = _v.SortOf(s.KeyType);
+        var wFrom = _q.Script.DeclareFun($"{name}.w.from", [keySort, Sort.Int], _v.NodeSort.Sort);
+        var wPkt = _q.Script.DeclareFun($"{name}.w.pkt", [keySort, Sort.Int], _v.Packet.Sort);
+        var wTime = _q.Script.DeclareFun($"{name}.w.time", [keySort, Sort.Int], Sort.Int);
 
-        // if: an update on a packet received at t1 is visible to every packet received at t2 > t1 with no failure between.
-        var y1 = new Var("y1", _v.NodeSort.Sort);
-        var p1 = new Var("p1", _v.Packet.Sort);
-        var t1 = new Var("t1", Sort.Int);
         var y2 = new Var("y2", _v.NodeSort.Sort);
         var p2 = new Var("p2", _v.Packet.Sort);
-        var tt2 = new Var("t2", Sort.Int);
-        var r1 = _q.Recv.Apply(y1, Node, p1, t1);
-        var r2 = _q.Recv.Apply(y2, Node, p2, tt2);
-        var (steps, _) = Process(p1, t1);
-        var updates = Updates(steps, unit, s).ToList();
-        if (updates.Count == 0) return; // never filled: always empty (the "only if" below makes it so)
-        var visible = And(updates.Select(u => Implies(u.When, s.Member.Apply(u.Key, tt2))).ToList());
-        _q.Script.Assert(Forall([y1, p1, t1, y2, p2, tt2],
-            Implies(And(r1, r2, Lt(t1, tt2), _q.NoFailure(_node, t1, tt2)), visible), [[r1, r2]], $"state.{name}.if"), $"state.{name}.if");
+        var t2 = new Var("t2", Sort.Int);
+        var r2 = _q.Recv.Apply(y2, Node, p2, t2);
+        var (readSteps, _) = Process(p2, t2);
+        var reads = Reads(readSteps, unit, s).DistinctBy(k => k.ToString()).ToList();
+        if (reads.Count == 0) return; // never read: nothing to constrain
 
-        // only if: a present element was put by some earlier receive since the last failure (the witness).
-        var x = new Var("x", _v.SortOf(s.KeyType));
-        var t = new Var("t", Sort.Int);
-        var member = s.Member.Apply(x, t);
-        var wy = _q.Script.DeclareFun($"{name}.w.from", [x.Sort, Sort.Int], _v.NodeSort.Sort).Apply(x, t);
-        var wp = _q.Script.DeclareFun($"{name}.w.pkt", [x.Sort, Sort.Int], _v.Packet.Sort).Apply(x, t);
-        var wt = _q.Script.DeclareFun($"{name}.w.time", [x.Sort, Sort.Int], Sort.Int).Apply(x, t);
         var wpv = new Var("w.p", _v.Packet.Sort);
         var wtv = new Var("w.t", Sort.Int);
         var (wsteps, _) = Process(wpv, wtv);
-        var justified = Or(Updates(wsteps, unit, s).Select(u =>
-            And(u.When, Eq(u.Key, x), isMap ? Eq(s.Value!.Apply(x, t), u.Value!) : True)).ToList());
-        var body = And(Lt(0, wtv), Lt(wtv, t), _q.Recv.Apply(wy, Node, wpv, wtv), _q.NoFailure(_node, wtv, t), justified);
-        _q.Script.Assert(Forall([x, t], Implies(member, Let([("w.p", wp), ("w.t", wt)], body)), [[member]], $"state.{name}.onlyif"), $"state.{name}.onlyif");
+        var witnessUpdates = Updates(wsteps, unit, s).ToList();
+        var onlyIf = reads.Select(k =>
+        {
+            var justified = Or(witnessUpdates.Select(u => And(u.When, Eq(u.Key, k), isMap ? Eq(s.Value!.Apply(k, t2), u.Value!) : True)).ToList());
+            var body = And(Lt(0, wtv), Lt(wtv, t2), _q.Recv.Apply(wFrom.Apply(k, t2), Node, wpv, wtv), _q.NoFailure(_node, wtv, t2), justified);
+            return Implies(s.Member.Apply(k, t2), Let([("w.p", wPkt.Apply(k, t2)), ("w.t", wTime.Apply(k, t2))], body));
+        }).ToList();
+        _q.Script.Assert(Forall([y2, p2, t2], Implies(r2, And(onlyIf)), [[r2]], $"state.{name}.onlyif"), $"state.{name}.onlyif");
+
+        var y1 = new Var("y1", _v.NodeSort.Sort);
+        var p1 = new Var("p1", _v.Packet.Sort);
+        var t1 = new Var("t1", Sort.Int);
+        var r1 = _q.Recv.Apply(y1, Node, p1, t1);
+        var (steps, _) = Process(p1, t1);
+        var updates = Updates(steps, unit, s).ToList();
+        if (updates.Count == 0) return; // never filled: the "only if" keeps it empty
+        var visible = And(reads.SelectMany(k => updates.Select(u => Implies(And(u.When, Eq(u.Key, k)), s.Member.Apply(k, t2)))).ToList());
+        _q.Script.Assert(Forall([y1, p1, t1, y2, p2, t2],
+            Implies(And(r1, r2, Lt(t1, t2), _q.NoFailure(_node, t1, t2)), visible), [[r1, r2]], $"state.{name}.if"), $"state.{name}.if");
+    }
+
+    // The (canonical) keys at which the unit reads state s while processing the received packet.
+    private IEnumerable<Term> Reads(List<Step> steps, ModelUnit unit, StateFunctions s)
+    {
+        foreach (var step in steps.Where(st => st.Unit == unit))
+            foreach (var rule in unit.Model.Rules)
+                foreach (var e in RuleExpressions(rule))
+                    foreach (var sub in Descendants(e))
+                    {
+                        var key = sub switch
+                        {
+                            Contains { Collection: StateRef r } c when r.State == s.Var => c.Element,
+                            Lookup { Collection: StateRef r } l when r.State == s.Var => l.Key,
+                            _ => null,
+                        };
+                        if (key is not null) yield return _v.CanonicalOf(step.Compiler.TermOf(key), s.KeyType);
+                    }
+    }
+
+    private static IEnumerable<Expr> RuleExpressions(Rule rule)
+    {
+        if (rule.Guard != null) yield return rule.Guard;
+        foreach (var a in rule.Actions)
+        {
+            switch (a)
+            {
+                case SetAdd x: yield return x.Element; break;
+                case MapPut m: yield return m.Key; yield return m.Value; break;
+            }
+        }
+        foreach (var w in rule.Rewrites) yield return w.Value;
+        foreach (var p in rule.Forward.Packets) yield return p;
+    }
+
+    private static IEnumerable<Expr> Descendants(Expr e)
+    {
+        yield return e;
+        foreach (var c in ModelAnalysis.Children(e))
+            foreach (var d in Descendants(c))
+                yield return d;
     }
 
     // Every way the received packet updates state s of unit: when (reached and the rule fires), the key and the value.
