@@ -18,7 +18,7 @@ internal static class Nets
 
     /// <summary>h1 (group a, 10.0.1.1) and h2, h3 (group b, 10.0.2.1-2) on either side of one NF "nf" (address
     /// 10.0.9.1) that every packet between the sides passes.</summary>
-    public static NetworkDescription Line(string model, string config, string invariants, string extraNfFields = "") => Load($$"""
+    public static NetworkDescription Line(string model, string config, string invariants, string extraNfFields = "", string failures = "") => Load($$"""
         {
           "policyGroups": { "a": { "prefixes": ["10.0.1.0/24"] }, "b": { "prefixes": ["10.0.2.0/24"] }, "n": { "prefixes": ["10.0.9.0/24"] } },
           "hosts": [ { "name": "h1", "group": "a" }, { "name": "h{2..3}", "group": "b" } ],
@@ -28,6 +28,7 @@ internal static class Nets
             "h{2..3}": [ { "dst": "*", "nextHop": "nf" } ],
             "nf": [ { "dst": "h1", "nextHop": "h1" }, { "dst": "h2", "nextHop": "h2" }, { "dst": "h3", "nextHop": "h3" } ]
           },
+          {{failures}}
           "invariants": [ {{invariants}} ]
         }
         """);
