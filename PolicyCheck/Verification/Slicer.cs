@@ -10,7 +10,8 @@ namespace Switchboard.PolicyCheck.Verification;
 public sealed record Slice(IReadOnlyList<string> Nodes, bool Whole, IReadOnlyList<string> Representatives, string Reason);
 
 /// <summary>
-/// Computes slices: the invariant's endpoints (from, to, and for traversal the required NFs), closed under forwarding —
+/// Computes slices: the invariant's endpoints (from, to — for a policy group two hosts per policy class in it — and for
+/// traversal the required NFs), closed under forwarding —
 /// every next hop, under every allowed failure condition, of every slice endpoint towards every slice address, and
 /// every node an NF in the slice may rewrite a packet towards (addresses named by configuration that the model uses
 /// as values, e.g. load-balancer backends or NAT translations). When an NF in the slice is not flow-parallel but
@@ -36,8 +37,7 @@ public sealed class Slicer
 
     public Slice Compute(InvariantSpec invariant)
     {
-        var seeds = _network.Resolve(invariant.From).Concat(_network.Resolve(invariant.To)).Where(n => n.IsEndpoint).Select(n => n.Name)
-            .Concat(invariant.Through).ToList();
+        var seeds = Seeds(invariant.From).Concat(Seeds(invariant.To)).Concat(invariant.Through).ToList();
         var nodes = Close(seeds);
         var notFlowParallel = nodes.Where(n => Classification(n) is { FlowParallel: false }).ToList();
         var representatives = new List<string>();
@@ -55,6 +55,15 @@ public sealed class Slicer
             ? $"closed under forwarding, plus one host per policy class for {string.Join(", ", notFlowParallel)} (not flow-parallel)"
             : "closed under forwarding; every NF in it is flow-parallel";
         return new Slice(ordered, ordered.Count == _network.Endpoints.Count(), representatives, reason);
+    }
+
+    // A node stands for itself. A policy group stands for two hosts of each policy class in it: any violation by (or
+    // to) a host of the group maps, by swapping hosts inside their class, onto one by these (two, so that a sender and
+    // a receiver of the same class stay distinct); so slices do not grow with the group.
+    private IEnumerable<string> Seeds(string name)
+    {
+        if (_network.Group(name) is null) return _network.Resolve(name).Where(n => n.IsEndpoint).Select(n => n.Name);
+        return _network.Resolve(name).GroupBy(h => _classes.ClassOf(h.Name)).SelectMany(c => c.Take(2)).Select(h => h.Name);
     }
 
     /// <summary>Every endpoint, for verification without slicing.</summary>

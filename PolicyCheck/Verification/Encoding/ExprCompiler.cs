@@ -156,8 +156,13 @@ internal sealed class ExprCompiler(Vocabulary v, ModelUnit unit, Term packet, Te
             }
         }
         var lt = b.Left.Type is OptionType o ? o.Element : b.Left.Type;
-        var left = v.Ordinal(Compile(b.Left), lt);
-        var right = v.Ordinal(Compile(b.Right), lt);
+        var ls = Compile(b.Left);
+        var rs = Compile(b.Right);
+        // An address compared with a configured bound: decide it per address of the slice (usually a few), so rules
+        // whose ranges hold no slice address vanish at compile time.
+        if (lt.Equals(VmnType.Address) && v.CompareWithBound(ls, rs, b.Op) is { } decided) return decided;
+        var left = v.Ordinal(ls, lt);
+        var right = v.Ordinal(rs, lt);
         return b.Op switch
         {
             BinaryOp.Less => Lt(left, right),

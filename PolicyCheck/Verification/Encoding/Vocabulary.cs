@@ -227,6 +227,35 @@ internal sealed class Vocabulary
         return Or(set.Ranges.Select(r => And(Le(Int(r.Lo), v), Lt(v, Int(r.Hi)))).ToList());
     }
 
+    /// <summary><c>address op bound</c> (or <c>bound op address</c>) with a single configured bound, as membership in
+    /// the slice's addresses that satisfy it; null when the operands are not of that shape or the set is large.</summary>
+    public Term? CompareWithBound(Sym left, Sym right, BinaryOp op)
+    {
+        static AddressSym? Bound(Sym s) => s switch { AddressSym { IsSingle: true } a => a, OptionSym o => Bound(o.Value), _ => null };
+        static Term? AddressTerm(Sym s) => s switch { TermSym t => t.Term, OptionSym o => AddressTerm(o.Value), _ => null };
+        Term? term;
+        AddressSym? bound;
+        bool termOnLeft;
+        if ((term = AddressTerm(left)) is not null && (bound = Bound(right)) is not null) termOnLeft = true;
+        else if ((term = AddressTerm(right)) is not null && (bound = Bound(left)) is not null) termOnLeft = false;
+        else return null;
+        ulong c = bound.Value;
+        bool Holds(ulong a) => (op, termOnLeft) switch
+        {
+            (BinaryOp.Less, true) => a < c, (BinaryOp.Less, false) => c < a,
+            (BinaryOp.LessEq, true) => a <= c, (BinaryOp.LessEq, false) => c <= a,
+            (BinaryOp.Greater, true) => a > c, (BinaryOp.Greater, false) => c > a,
+            (BinaryOp.GreaterEq, true) => a >= c, _ => c >= a,
+        };
+        var members = _addresses.Keys.Where(Holds).ToList();
+        if (members.Count == 0) return False;
+        if (members.Count == _addresses.Count) return True;
+        if (members.Count > 4 && _addresses.Count - members.Count > 4) return null;
+        return members.Count <= _addresses.Count - members.Count
+            ? Or(members.Select(m => Eq(term, Address(_addresses[m]))).ToList())
+            : And(_addresses.Keys.Where(a => !Holds(a)).Select(m => Not(Eq(term, Address(_addresses[m])))).ToList());
+    }
+
     /// <summary>A number for an ordered comparison: Int terms as they are, addresses by <c>addr.value</c>.</summary>
     public Term Ordinal(Sym value, VmnType type) => value switch
     {
