@@ -14,10 +14,20 @@ internal static class VerifyCommand
 {
     /// <param name="Slicing">Override the file's options.slicing (null: as the file says).</param>
     /// <param name="Symmetry">Override the file's options.symmetry (null: as the file says).</param>
-    public sealed record Options(string NetworkPath, bool Json, string? Solver, string? DotDirectory, bool? Slicing = null, bool? Symmetry = null);
+    /// <param name="Bench">Run the benchmark instead: "default" or sizes "GROUPSxHOSTS,...".</param>
+    /// <param name="GenerateDirectory">Write the generated scenario networks here instead.</param>
+    public sealed record Options(string NetworkPath, bool Json, string? Solver, string? DotDirectory, bool? Slicing = null, bool? Symmetry = null,
+        string? Bench = null, string? GenerateDirectory = null);
 
     public static async Task<int> ExecuteAsync(Options o, TextWriter output, TextWriter errors, CancellationToken cancel)
     {
+        if (o.GenerateDirectory is { } target) return Generate(target, output);
+        if (o.Bench is { } bench) return await BenchAsync(bench, o.Solver ?? "z3", output, errors, cancel);
+        if (o.NetworkPath.Length == 0)
+        {
+            errors.WriteLine("verify: give a network file (or --bench / --generate DIR)");
+            return 2;
+        }
         var loaded = NetworkLoader.Load(o.NetworkPath);
         if (!loaded.Ok)
         {
@@ -59,6 +69,47 @@ internal static class VerifyCommand
                 if (res?.Trace is { } trace) File.WriteAllText(Path.Combine(dir, inv.Name + ".dot"), trace.ToDot());
         }
         return allGood ? 0 : 1;
+    }
+
+    private static int Generate(string dir, TextWriter output)
+    {
+        Directory.CreateDirectory(dir);
+        foreach (var s in Switchboard.PolicyCheck.Scenarios.ScenarioCatalog.Examples())
+        {
+            var path = Path.Combine(dir, s.Name + ".json");
+            File.WriteAllText(path, s.Json);
+            output.WriteLine($"{path}: {s.Hosts} hosts, {s.Groups} groups, violates {(s.Violated.Count == 0 ? "nothing" : string.Join(", ", s.Violated.Order()))}");
+        }
+        return 0;
+    }
+
+    private static async Task<int> BenchAsync(string sizes, string solverName, TextWriter output, TextWriter errors, CancellationToken cancel)
+    {
+        List<(int, int)>? list = null;
+        if (sizes != "default")
+        {
+            list = [];
+            foreach (var part in sizes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                var xy = part.Split('x');
+                if (xy.Length != 2 || !int.TryParse(xy[0], out var g) || !int.TryParse(xy[1], out var h) || g < 3 || h < 1 || h > 250)
+                {
+                    errors.WriteLine($"verify --bench: '{part}' is not GROUPSxHOSTS (groups >= 3, 1..250 hosts per group)");
+                    return 2;
+                }
+                list.Add((g, h));
+            }
+        }
+        try
+        {
+            await Switchboard.PolicyCheck.Scenarios.VerificationBenchmark.RunAsync(output, Solvers.Create(solverName), list, cancellationToken: cancel);
+            return 0;
+        }
+        catch (Exception ex) when (ex is ArgumentException or SolverNotFoundException)
+        {
+            errors.WriteLine(ex.Message);
+            return 2;
+        }
     }
 
     private static void WriteText(TextWriter output, List<(InvariantSpec Invariant, InvariantResult? Result, string? Unsupported)> results, TimeSpan wall)

@@ -5,9 +5,9 @@ namespace Switchboard.PolicyCheck.Verification;
 
 /// <summary>
 /// Policy equivalence classes of end hosts (4.3.2): hosts the network cannot tell apart. Two hosts are in one class
-/// when they are in the same policy group, are routed to alike (same destination class of the transfer function),
-/// route alike (same next hops for every destination under every failure condition), and every address set in an
-/// NF's configuration (a prefix, group, node or address) contains both or neither. Swapping two hosts of a class
+/// when they are in the same policy group, have the same routing rules (as written), every routing rule's destination
+/// set contains both or neither (rules delivering a host's own address to it excepted), every address set in an NF's
+/// configuration (a prefix, group, node or address) contains both or neither, and both or neither may fail. Swapping two hosts of a class
 /// (and their addresses) maps the network onto itself, which is what slicing representatives and symmetry rely on.
 /// </summary>
 public sealed class PolicyClasses
@@ -17,15 +17,28 @@ public sealed class PolicyClasses
 
     public PolicyClasses(NetworkDescription network)
     {
-        var tf = network.Transfer;
         var sets = ConfigAddressSets(network);
+        // Routing rules that single hosts out: every rule's destination set, except a rule delivering a host's own
+        // address to that host (every host has one, so it does not break symmetry).
+        var ruleSets = new List<IReadOnlySet<Ipv4Address>>();
+        var seenRules = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (owner, rules) in network.Routing)
+            foreach (var r in rules)
+            {
+                if (r.Destinations.Count == 1 && network.Owner(r.Destinations.First()) is { } target && target.Name == r.NextHop && target.Kind == NodeKind.Host) continue;
+                if (seenRules.Add(r.DestinationText)) ruleSets.Add(r.Destinations);
+            }
         var bySignature = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var h in network.Hosts)
         {
             var a = h.Addresses.Count > 0 ? h.Addresses[0] : default;
-            var routes = string.Join(";", tf.Classes.Select(c => string.Join("|", tf.Hops(h.Name, c).Select(x => x.When + ">" + x.Next))));
+            var own = network.Routing.TryGetValue(h.Name, out var rules)
+                ? string.Join(";", rules.Select(r => $"{r.DestinationText}>{r.NextHop}/{string.Join(",", r.WhenDown)}/{string.Join(",", r.WhenUp)}"))
+                : "";
             var inSets = string.Join(",", sets.Select((s, i) => s.Any(r => r.Lo <= a.Value && a.Value < r.Hi) ? i : -1).Where(i => i >= 0));
-            var signature = $"{h.Group}#{tf.ClassOf(a)?.Id}#{routes}#{inSets}";
+            var inRules = string.Join(",", ruleSets.Select((s, i) => s.Contains(a) ? i : -1).Where(i => i >= 0));
+            var failable = network.Failures.Nodes.Contains(h.Name) ? "failable" : "";
+            var signature = $"{h.Group}#{own}#{inSets}#{inRules}#{failable}";
             if (!bySignature.TryGetValue(signature, out var id))
             {
                 bySignature[signature] = id = _members.Count;
