@@ -31,6 +31,11 @@ public sealed record SolverOptions
     /// <summary>Model-based quantifier instantiation (z3: default on; cvc5: needed to find models with quantifiers).</summary>
     public bool Mbqi { get; init; } = true;
 
+    /// <summary>z3's automatic configuration (on by default). The VMN encoding turns it off: with it, z3 picks a
+    /// strategy under which MBQI does not find models of map-heavy queries (they time out); without it they take
+    /// well under a second and unsatisfiable ones are proved as fast. Nonlinear arithmetic wants it on.</summary>
+    public bool Z3AutoConfig { get; init; } = true;
+
     /// <summary>Read <c>(get-model)</c> on sat.</summary>
     public bool ProduceModel { get; init; } = true;
 

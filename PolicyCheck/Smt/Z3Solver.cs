@@ -14,10 +14,7 @@ public sealed class Z3Solver(string? executablePath = null) : ProcessSolver(exec
     protected override string Preamble(SolverOptions options)
     {
         var ms = (long)Math.Max(1, options.Timeout.TotalMilliseconds);
-        // z3's automatic configuration picks a strategy from the formula that keeps MBQI from finding models of
-        // the VMN encoding (satisfiable queries with maps time out); the plain configuration finds them in well
-        // under a second and proves the unsatisfiable ones as fast.
-        return "(set-option :auto_config false)\n" + string.Create(CultureInfo.InvariantCulture,
+        return (options.Z3AutoConfig ? "" : "(set-option :auto_config false)\n") + string.Create(CultureInfo.InvariantCulture,
             $"(set-option :produce-models {Bool(options.ProduceModel)})\n" +
             $"(set-option :produce-unsat-cores {Bool(options.ProduceUnsatCore)})\n" +
             $"(set-option :smt.random_seed {options.Seed})\n" +

@@ -19,7 +19,7 @@ public sealed class IsolationVerifier(ISolver solver, ModelCatalog? catalog = nu
         CancellationToken cancellationToken = default, IReadOnlyCollection<string>? slice = null)
     {
         var encoding = NetworkEncoding.Create(network, invariant, slice, catalog);
-        var result = await solver.CheckAsync(encoding.Script, options ?? OptionsFor(network), cancellationToken);
+        var result = await solver.CheckAsync(encoding.Script, (options ?? OptionsFor(network)) with { Z3AutoConfig = false }, cancellationToken);
         return result.Status switch
         {
             SolverStatus.Unsat => new InvariantResult(invariant, Verdict.Holds, null, result) { Slice = encoding.Nodes },

@@ -13,7 +13,7 @@ public class SlicingTests
     internal static string RandomNetwork(int seed)
     {
         var rng = new Random(seed);
-        int groups = rng.Next(2, 4), hosts = rng.Next(4, 7), nfs = rng.Next(2, 4);
+        int groups = rng.Next(2, 4), hosts = rng.Next(4, 6), nfs = rng.Next(2, 4);
         string G(int i) => "g" + i;
         var hostGroup = Enumerable.Range(0, hosts).Select(i => i < groups ? i : rng.Next(groups)).ToArray();
         string Pair() => $"[\"{G(rng.Next(groups))}\", \"{G(rng.Next(groups))}\"]";
@@ -72,7 +72,7 @@ public class SlicingTests
     {
         var verifier = new NetworkVerifier(new Z3Solver()) { Parallelism = 2 };
         // The whole network is the slow side; it gets a short limit, and an undecided comparison is counted, not failed.
-        var wholeOptions = new SolverOptions { Timeout = TimeSpan.FromSeconds(4) };
+        var wholeOptions = new SolverOptions { Timeout = TimeSpan.FromSeconds(3) };
         int smaller = 0, compared = 0;
         for (int seed = 1; seed <= 20; seed++)
         {
