@@ -42,6 +42,19 @@ public sealed record SolverOptions
     /// <summary>Read <c>(get-unsat-core)</c> on unsat (the script's named assertions).</summary>
     public bool ProduceUnsatCore { get; init; }
 
+    /// <summary>When set, attempt i (0-based) is limited to FirstTimeout x 3^i, capped by <see cref="Timeout"/>, and the
+    /// last attempt gets the whole <see cref="Timeout"/>: heavy-tailed solve times make several short tries with fresh
+    /// seeds better than one long one.</summary>
+    public TimeSpan? FirstTimeout { get; init; }
+
+    /// <summary>The time limit of attempt <paramref name="attempt"/> (0-based).</summary>
+    public TimeSpan TimeoutFor(int attempt)
+    {
+        if (FirstTimeout is not { } first || attempt >= Reseeds) return Timeout;
+        var t = first * Math.Pow(3, attempt);
+        return t < Timeout ? t : Timeout;
+    }
+
     /// <summary>The seed of attempt <paramref name="attempt"/> (0-based): distinct, deterministic.</summary>
     public uint SeedFor(int attempt) => unchecked(Seed + (uint)attempt * 7919u);
 }

@@ -19,7 +19,13 @@ public sealed class IsolationVerifier(ISolver solver, ModelCatalog? catalog = nu
         CancellationToken cancellationToken = default, IReadOnlyCollection<string>? slice = null)
     {
         var encoding = NetworkEncoding.Create(network, invariant, slice, catalog);
-        var result = await solver.CheckAsync(encoding.Script, (options ?? OptionsFor(network)) with { Z3AutoConfig = false }, cancellationToken);
+        options ??= OptionsFor(network);
+        // Short first attempts with fresh seeds (heavy tails), at least three of them, the last with the full limit;
+        // a caller's short limit is taken as it is.
+        options = options.Timeout < TimeSpan.FromSeconds(4) || options.FirstTimeout is not null
+            ? options with { Z3AutoConfig = false }
+            : options with { Z3AutoConfig = false, FirstTimeout = TimeSpan.FromSeconds(1.5), Reseeds = Math.Max(options.Reseeds, 3) };
+        var result = await solver.CheckAsync(encoding.Script, options, cancellationToken);
         return result.Status switch
         {
             SolverStatus.Unsat => new InvariantResult(invariant, Verdict.Holds, null, result) { Slice = encoding.Nodes },
