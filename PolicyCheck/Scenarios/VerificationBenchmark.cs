@@ -13,7 +13,7 @@ namespace Switchboard.PolicyCheck.Scenarios;
 public static class VerificationBenchmark
 {
     /// <summary>Network sizes measured: (groups, hosts per group).</summary>
-    public static readonly IReadOnlyList<(int Groups, int Hosts)> DefaultSizes = [(4, 5), (8, 10), (16, 10), (25, 40), (100, 10)];
+    public static readonly IReadOnlyList<(int Groups, int Hosts)> DefaultSizes = [(4, 5), (8, 10), (16, 10), (10, 100), (25, 40)];
 
     public static async Task RunAsync(TextWriter output, ISolver solver, IReadOnlyList<(int Groups, int Hosts)>? sizes = null,
         int sample = 20, int wholeNetworkLimit = 80, CancellationToken cancellationToken = default)
