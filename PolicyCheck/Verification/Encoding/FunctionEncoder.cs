@@ -152,6 +152,8 @@ internal sealed class FunctionEncoder
     // - only if: a present key was put by an earlier receive with no failure since (a witness, which also gives a
     //   Map's value: one of the values put since);
     // - if: when an earlier receive (no failure since) put the key that is read, the key is present.
+    // State variables that the same rules update at the same key share their witness, so maps filled together read
+    // back values of one and the same packet (a cache's content and its origin stay together).
     // Tying both directions to read keys (not to every update) keeps the solver from generating new state terms
     // for every pair of events, which made satisfiable queries with maps time out.
     private void EncodeState(ModelUnit unit, StateFunctions s)
@@ -159,9 +161,7 @@ internal sealed class FunctionEncoder
         var name = $"{unit.Prefix}.{s.Var.Name}";
         bool isMap = s.Value is not null;
         var keySort = _v.SortOf(s.KeyType);
-        var wFrom = _q.Script.DeclareFun($"{name}.w.from", [keySort, Sort.Int], _v.NodeSort.Sort);
-        var wPkt = _q.Script.DeclareFun($"{name}.w.pkt", [keySort, Sort.Int], _v.Packet.Sort);
-        var wTime = _q.Script.DeclareFun($"{name}.w.time", [keySort, Sort.Int], Sort.Int);
+        var (wFrom, wPkt, wTime) = Witness(unit, s, keySort, name);
 
         var y2 = new Var("y2", _v.NodeSort.Sort);
         var p2 = new Var("p2", _v.Packet.Sort);
@@ -193,6 +193,20 @@ internal sealed class FunctionEncoder
         var visible = And(reads.SelectMany(k => updates.Select(u => Implies(And(u.When, Eq(u.Key, k)), s.Member.Apply(k, t2)))).ToList());
         _q.Script.Assert(Forall([y1, p1, t1, y2, p2, t2],
             Implies(And(r1, r2, Lt(t1, t2), _q.NoFailure(_node, t1, t2)), visible), [[r1, r2]], $"state.{name}.if"), $"state.{name}.if");
+    }
+
+    private readonly Dictionary<string, (FunDecl, FunDecl, FunDecl)> _witnesses = new(StringComparer.Ordinal);
+
+    private (FunDecl From, FunDecl Pkt, FunDecl Time) Witness(ModelUnit unit, StateFunctions s, Sort keySort, string name)
+    {
+        var signature = unit.Prefix + "|" + keySort.Name + "|" + string.Join(";", unit.Model.Rules.SelectMany(r => r.Actions.Where(a => a.State == s.Var)
+            .Select(a => $"{r.Index}:{(a is MapPut m ? AstPrinter.Print(m.Key) : a is SetAdd add ? AstPrinter.Print(add.Element) : "")}")));
+        if (_witnesses.TryGetValue(signature, out var w)) return w;
+        w = (_q.Script.DeclareFun($"{name}.w.from", [keySort, Sort.Int], _v.NodeSort.Sort),
+             _q.Script.DeclareFun($"{name}.w.pkt", [keySort, Sort.Int], _v.Packet.Sort),
+             _q.Script.DeclareFun($"{name}.w.time", [keySort, Sort.Int], Sort.Int));
+        _witnesses[signature] = w;
+        return w;
     }
 
     // The (canonical) keys at which the unit reads state s while processing the received packet.
