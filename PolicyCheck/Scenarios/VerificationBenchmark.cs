@@ -67,6 +67,8 @@ public static class VerificationBenchmark
             int queries = all.Count(r => r.SymmetricTo is null);
             int wrong = all.Count(r => r.MeetsExpectation != true);
             output.WriteLine($"{scenario.Hosts,6} {groups,6} {all.Count,6} | {sliceSizes.Average(),11:F1} {Percentile(sliced, 0.5),7:F0} ms {Percentile(sliced, 0.95),5:F0} ms | {wholeMedian,10} {wholeP95,8} {unknown,7} | {all.Count,9} {queries,7} {wall.TotalSeconds,7:F1} s{(wrong > 0 ? $"  ({wrong} verdicts differ from the planted truth)" : "")}");
+            foreach (var r in all.Where(r => r.MeetsExpectation != true))
+                output.WriteLine($"    differs: {r.ToString().Split(Environment.NewLine)[0]} (expected {r.Invariant.Expect})");
         }
         await SymmetryTable(output, solver, options, cancellationToken);
     }

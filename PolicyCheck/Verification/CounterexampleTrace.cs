@@ -8,9 +8,10 @@ public sealed record TracePacket(string Source, string Destination, string Origi
     public override string ToString() => $"{Source} -> {Destination} (origin {Origin}{(Fields.Length > 0 ? ", " + Fields : "")})";
 }
 
-/// <summary>What happened: a send or receive of a packet, an oracle's answer at an NF, a node failing or coming back.
+/// <summary>What happened: a send or receive of a packet, an oracle's answer at an NF, state an NF found (and which
+/// earlier packet put it there), a node failing or coming back.
 /// At equal times events sort in this order.</summary>
-public enum TraceEventKind { Failure, Recovery, Send, Receive, Oracle }
+public enum TraceEventKind { Failure, Recovery, Send, Receive, Oracle, State }
 
 /// <summary>One event at <see cref="Time"/>. Sends and receives carry the packet; oracle answers, failures and
 /// recoveries a <see cref="Detail"/> (and <see cref="From"/> = <see cref="To"/> = the node).</summary>
@@ -21,6 +22,7 @@ public sealed record TraceEvent(long Time, TraceEventKind Kind, string From, str
         TraceEventKind.Send => $"t={Time}: {From} sends {Packet} to {To}",
         TraceEventKind.Receive => $"t={Time}: {To} receives {Packet} from {From}",
         TraceEventKind.Oracle => $"t={Time}: at {To}, oracle {Detail}",
+        TraceEventKind.State => $"t={Time}: at {To}, {Detail}",
         _ => $"t={Time}: {Detail}",
     };
 }

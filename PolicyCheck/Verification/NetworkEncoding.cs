@@ -280,21 +280,7 @@ public sealed class NetworkEncoding
             var to = model.Constant("violation.to");
             var packet = model.Constant("violation.packet");
             var time = model.Constant("violation.time");
-            for (int step = 0; step < 64; step++)
-            {
-                events.Add(Event(TraceEventKind.Receive, from, to, packet, time));
-                var receiverName = Name(to);
-                if (_functions.TryGetValue(receiverName, out var nf)) events.AddRange(OracleAnswers(model, nf, receiverName, packet, time));
-                var sentAt = model.Apply("sendTime", from, to, packet, time);
-                events.Add(Event(TraceEventKind.Send, from, to, packet, sentAt));
-                var sender = Name(from);
-                if (!_functions.ContainsKey(sender)) break;
-                to = from;
-                from = model.Apply("cause.from", to, packet, sentAt);
-                var cause = model.Apply("cause.pkt", to, packet, sentAt);
-                time = model.Apply("cause.time", to, packet, sentAt);
-                packet = cause;
-            }
+            Chain(model, events, from, to, packet, time, depth: 0);
         }
         catch (Exception e) when (e is ModelEvaluationException or InvalidCastException)
         {
@@ -303,6 +289,65 @@ public sealed class NetworkEncoding
         events.Sort((a, b) => a.Time != b.Time ? a.Time.CompareTo(b.Time) : a.Kind.CompareTo(b.Kind));
         return new CounterexampleTrace(failed, events, note);
     }
+
+    // The receive, the send before it and, through NFs, back to the host that sent the packet; at each NF its oracles'
+    // answers and, for state it found present, the earlier receive that put it there (and that packet's own chain).
+    private void Chain(SmtModel model, List<TraceEvent> events, SmtValue from, SmtValue to, SmtValue packet, SmtValue time, int depth)
+    {
+        var seen = new HashSet<(string, string, long)>();
+        foreach (var e in events) if (e.Kind == TraceEventKind.Receive) seen.Add((e.To, e.Packet!.ToString(), e.Time));
+        for (int step = 0; step < 64; step++)
+        {
+            var receive = Event(TraceEventKind.Receive, from, to, packet, time);
+            if (!seen.Add((receive.To, receive.Packet!.ToString(), receive.Time))) return;
+            events.Add(receive);
+            var receiverName = Name(to);
+            if (_functions.TryGetValue(receiverName, out var nf))
+            {
+                events.AddRange(OracleAnswers(model, nf, receiverName, packet, time));
+                if (depth < 3) StateEvents(model, events, nf, receiverName, packet, time, depth);
+            }
+            var sentAt = model.Apply("sendTime", from, to, packet, time);
+            events.Add(Event(TraceEventKind.Send, from, to, packet, sentAt));
+            var sender = Name(from);
+            if (!_functions.ContainsKey(sender)) return;
+            to = from;
+            from = model.Apply("cause.from", to, packet, sentAt);
+            var cause = model.Apply("cause.pkt", to, packet, sentAt);
+            time = model.Apply("cause.time", to, packet, sentAt);
+            packet = cause;
+        }
+    }
+
+    private void StateEvents(SmtModel model, List<TraceEvent> events, FunctionEncoder nf, string node, SmtValue packet, SmtValue time, int depth)
+    {
+        var bindings = new Dictionary<string, SmtValue>(StringComparer.Ordinal) { ["trace.p"] = packet, ["trace.t"] = time };
+        foreach (var read in nf.TraceReads())
+        {
+            try
+            {
+                var key = model.Evaluate(read.Key, bindings);
+                if (model.Apply(read.Member.Name, key, time) is not BoolValue { Value: true }) continue;
+                var wFrom = model.Apply(read.WitnessFrom.Name, key, time);
+                var wPacket = model.Apply(read.WitnessPacket.Name, key, time);
+                var wTime = model.Apply(read.WitnessTime.Name, key, time);
+                events.Add(new TraceEvent((long)((IntValue)time).Value, TraceEventKind.State, node, node, Packet(packet),
+                    $"{read.Name} holds {Show(key)}, put when it received the packet at t={wTime}"));
+                Chain(model, events, wFrom, NodeValue(node), wPacket, wTime, depth + 1);
+            }
+            catch (Exception e) when (e is ModelEvaluationException or InvalidCastException or FormatException) { /* not explainable from the model */ }
+        }
+    }
+
+    private static SmtValue NodeValue(string name) => new DatatypeValue(Vocabulary.NodeValueName(name), []);
+
+    private static string Show(SmtValue v) => v switch
+    {
+        DatatypeValue { Constructor: "flow", Fields.Count: 5 } f => $"flow {Name(f.Fields[0])}:{f.Fields[2]} <-> {Name(f.Fields[1])}:{f.Fields[3]} proto {f.Fields[4]}",
+        DatatypeValue { Fields.Count: 0 } d => Name(d),
+        DatatypeValue d => "(" + string.Join(", ", d.Fields.Select(Show)) + ")",
+        _ => v.ToString(),
+    };
 
     private static System.Numerics.BigInteger BigIntegerMax(System.Numerics.BigInteger a, int b) => a < b ? b : a;
 

@@ -197,6 +197,28 @@ internal sealed class FunctionEncoder
 
     private readonly Dictionary<string, (FunDecl, FunDecl, FunDecl)> _witnesses = new(StringComparer.Ordinal);
 
+    /// <summary>A state read for traces: the state's name, its membership function, the key (over the symbols
+    /// <c>trace.p</c>/<c>trace.t</c>, the received packet and time) and the witness functions.</summary>
+    public sealed record StateRead(string Name, FunDecl Member, Term Key, FunDecl WitnessFrom, FunDecl WitnessPacket, FunDecl WitnessTime);
+
+    /// <summary>Every state read of this NF, for explaining a receive in a trace.</summary>
+    public IReadOnlyList<StateRead> TraceReads()
+    {
+        var p = new Var("trace.p", _v.Packet.Sort);
+        var t = new Var("trace.t", Sort.Int);
+        var (steps, _) = Process(p, t);
+        var result = new List<StateRead>();
+        foreach (var u in _units)
+            foreach (var s in u.State.Values)
+            {
+                var name = $"{u.Prefix}.{s.Var.Name}";
+                var w = Witness(u, s, _v.SortOf(s.KeyType), name);
+                foreach (var k in Reads(steps, u, s).DistinctBy(k => k.ToString()))
+                    result.Add(new StateRead(name, s.Member, k, w.From, w.Pkt, w.Time));
+            }
+        return result;
+    }
+
     private (FunDecl From, FunDecl Pkt, FunDecl Time) Witness(ModelUnit unit, StateFunctions s, Sort keySort, string name)
     {
         var signature = unit.Prefix + "|" + keySort.Name + "|" + string.Join(";", unit.Model.Rules.SelectMany(r => r.Actions.Where(a => a.State == s.Var)
