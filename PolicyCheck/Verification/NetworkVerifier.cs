@@ -24,14 +24,17 @@ public sealed class NetworkVerifier(ISolver solver, ModelCatalog? catalog = null
             ? Symmetry.Group(invariants, slicer.Classes)
             : invariants.Select(i => (IReadOnlyList<InvariantSpec>)[i]).ToList();
 
+        // Slices first, on this thread (the slicer caches); then the queries in parallel.
+        _ = network.Transfer;
+        var slices = groups.Select(g => useSlices ? slicer.Compute(g[0]) : slicer.Whole()).ToList();
         using var gate = new SemaphoreSlim(Math.Max(1, Parallelism));
         var verifier = new IsolationVerifier(solver, catalog);
-        var tasks = groups.Select(async group =>
+        var tasks = groups.Select(async (group, i) =>
         {
             await gate.WaitAsync(cancellationToken);
             try
             {
-                return await VerifyOne(network, group[0], useSlices ? slicer.Compute(group[0]) : slicer.Whole(), verifier, options, cancellationToken);
+                return await VerifyOne(network, group[0], slices[i], verifier, options, cancellationToken);
             }
             finally { gate.Release(); }
         }).ToList();
