@@ -23,4 +23,19 @@ public class ScenarioTests
         Assert.That(results.All(r => r.MeetsExpectation == true), "the file's expect fields say the same");
         Assert.That(results.Max(r => r.Slice.Count), Is.LessThan(net.Endpoints.Count()), "invariants run on slices");
     }
+
+    [TestCase(7)]
+    [TestCase(8)]
+    public async Task EnterpriseReportsExactlyThePlantedViolations(int seed)
+    {
+        var scenario = EnterpriseScenario.Generate(subnets: 6, hostsPerSubnet: 2, seed, misconfigurations: 2);
+        Assert.That(scenario.Violated, Is.Not.Empty);
+        var net = Load(scenario.Json);
+        var results = await new NetworkVerifier(new Z3Solver()) { Parallelism = 2 }.VerifyAllAsync(net, options: Options);
+        Assert.That(results.Where(r => r.Verdict == Verdict.Unknown).Select(r => r.ToString()), Is.Empty);
+        var reported = results.Where(r => r.Verdict == Verdict.Violated && !r.Invariant.Name.StartsWith("public-reachable", StringComparison.Ordinal))
+            .Select(r => r.Invariant.Name).ToHashSet();
+        Assert.That(reported, Is.EquivalentTo(scenario.Violated));
+        Assert.That(results.All(r => r.MeetsExpectation == true));
+    }
 }
