@@ -53,16 +53,22 @@ var dllArgument = new Argument<string>("dll") { Description = "The plugin assemb
 var verifyPlugin = new Command("verify-plugin", "Verify a plugin assembly's IL against the plugin policy; list every violation.") { dllArgument };
 verifyPlugin.SetAction(parse => VerifyPluginCommand.Execute(parse.GetValue(dllArgument)!, Console.Out, Console.Error));
 
-var networkArgument = new Argument<string>("network") { Description = "Network description (JSON; see PolicyCheck/Network/README.md)." };
+var networkArgument = new Argument<string?>("network") { Description = "Network description (JSON; see PolicyCheck/Network/README.md).", Arity = ArgumentArity.ZeroOrOne };
 var jsonOption = new Option<bool>("--json") { Description = "Machine-readable output." };
 var solverOption = new Option<string?>("--solver") { Description = "z3, cvc5 or portfolio (default: the file's options.solver)." };
 var dotOption = new Option<string?>("--dot") { Description = "Write each counterexample as a Graphviz file into this folder." };
+var noSlicingOption = new Option<bool>("--no-slicing") { Description = "Verify every invariant on the whole network (for comparison)." };
+var noSymmetryOption = new Option<bool>("--no-symmetry") { Description = "Verify every invariant, also symmetric ones." };
+var benchOption = new Option<string?>("--bench") { Description = "Benchmark on generated datacenters instead of checking a file; sizes as GROUPSxHOSTS,... (\"default\" for the standard set).", Arity = ArgumentArity.ZeroOrOne };
+var generateOption = new Option<string?>("--generate") { Description = "Write the generated scenario networks into this folder and exit." };
 var verify = new Command("verify", "Check a network's isolation invariants with an SMT solver (VMN); violations come with a trace.")
 {
-    networkArgument, jsonOption, solverOption, dotOption,
+    networkArgument, jsonOption, solverOption, dotOption, noSlicingOption, noSymmetryOption, benchOption, generateOption,
 };
 verify.SetAction(async (parse, cancel) => await VerifyCommand.ExecuteAsync(
-    new VerifyCommand.Options(parse.GetValue(networkArgument)!, parse.GetValue(jsonOption), parse.GetValue(solverOption), parse.GetValue(dotOption)),
+    new VerifyCommand.Options(parse.GetValue(networkArgument) ?? "", parse.GetValue(jsonOption), parse.GetValue(solverOption), parse.GetValue(dotOption),
+        parse.GetValue(noSlicingOption) ? false : null, parse.GetValue(noSymmetryOption) ? false : null,
+        parse.GetResult(benchOption) is null ? null : parse.GetValue(benchOption) ?? "default", parse.GetValue(generateOption)),
     Console.Out, Console.Error, cancel));
 
 var root = new RootCommand("Switchboard: a plugin-hosted virtual switch for network functions.") { run, validate, nfs, verifyPlugin, verify };

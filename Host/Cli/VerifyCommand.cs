@@ -12,10 +12,22 @@ namespace Switchboard.Host.Cli;
 /// </summary>
 internal static class VerifyCommand
 {
-    public sealed record Options(string NetworkPath, bool Json, string? Solver, string? DotDirectory);
+    /// <param name="Slicing">Override the file's options.slicing (null: as the file says).</param>
+    /// <param name="Symmetry">Override the file's options.symmetry (null: as the file says).</param>
+    /// <param name="Bench">Run the benchmark instead: "default" or sizes "GROUPSxHOSTS,...".</param>
+    /// <param name="GenerateDirectory">Write the generated scenario networks here instead.</param>
+    public sealed record Options(string NetworkPath, bool Json, string? Solver, string? DotDirectory, bool? Slicing = null, bool? Symmetry = null,
+        string? Bench = null, string? GenerateDirectory = null);
 
     public static async Task<int> ExecuteAsync(Options o, TextWriter output, TextWriter errors, CancellationToken cancel)
     {
+        if (o.GenerateDirectory is { } target) return Generate(target, output);
+        if (o.Bench is { } bench) return await BenchAsync(bench, o.Solver ?? "z3", output, errors, cancel);
+        if (o.NetworkPath.Length == 0)
+        {
+            errors.WriteLine("verify: give a network file (or --bench / --generate DIR)");
+            return 2;
+        }
         var loaded = NetworkLoader.Load(o.NetworkPath);
         if (!loaded.Ok)
         {
@@ -32,11 +44,13 @@ internal static class VerifyCommand
             return 2;
         }
 
-        var verifier = new IsolationVerifier(solver);
+        var verifier = new NetworkVerifier(solver);
         var results = new List<(InvariantSpec Invariant, InvariantResult? Result, string? Unsupported)>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            await VerifyAll(network, verifier, results, cancel);
+            foreach (var r in await verifier.VerifyAllAsync(network, slicing: o.Slicing, symmetry: o.Symmetry, cancellationToken: cancel))
+                results.Add((r.Invariant, r, r.Error));
         }
         catch (SolverNotFoundException ex)
         {
@@ -45,8 +59,9 @@ internal static class VerifyCommand
         }
 
         bool allGood = results.All(r => r.Result is { } res && (res.MeetsExpectation ?? res.Verdict == Verdict.Holds));
-        if (o.Json) WriteJson(output, o.NetworkPath, results);
-        else WriteText(output, results);
+        var wall = clock.Elapsed;
+        if (o.Json) WriteJson(output, o.NetworkPath, results, wall);
+        else WriteText(output, results, wall);
         if (o.DotDirectory is { } dir)
         {
             Directory.CreateDirectory(dir);
@@ -56,41 +71,75 @@ internal static class VerifyCommand
         return allGood ? 0 : 1;
     }
 
-    private static async Task VerifyAll(NetworkDescription network, IsolationVerifier verifier,
-        List<(InvariantSpec Invariant, InvariantResult? Result, string? Unsupported)> results, CancellationToken cancel)
+    private static int Generate(string dir, TextWriter output)
     {
-        foreach (var invariant in network.Invariants)
+        Directory.CreateDirectory(dir);
+        foreach (var s in Switchboard.PolicyCheck.Scenarios.ScenarioCatalog.Examples())
         {
-            try
+            var path = Path.Combine(dir, s.Name + ".json");
+            File.WriteAllText(path, s.Json);
+            output.WriteLine($"{path}: {s.Hosts} hosts, {s.Groups} groups, violates {(s.Violated.Count == 0 ? "nothing" : string.Join(", ", s.Violated.Order()))}");
+        }
+        return 0;
+    }
+
+    private static async Task<int> BenchAsync(string sizes, string solverName, TextWriter output, TextWriter errors, CancellationToken cancel)
+    {
+        List<(int, int)>? list = null;
+        if (sizes != "default")
+        {
+            list = [];
+            foreach (var part in sizes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
-                results.Add((invariant, await verifier.VerifyAsync(network, invariant, IsolationVerifier.OptionsFor(network), cancel), null));
+                var xy = part.Split('x');
+                if (xy.Length != 2 || !int.TryParse(xy[0], out var g) || !int.TryParse(xy[1], out var h) || g < 3 || h < 1 || h > 250)
+                {
+                    errors.WriteLine($"verify --bench: '{part}' is not GROUPSxHOSTS (groups >= 3, 1..250 hosts per group)");
+                    return 2;
+                }
+                list.Add((g, h));
             }
-            catch (EncodingException ex)
-            {
-                // Not encodable yet (e.g. traversal invariants): reported as unknown, never as holds.
-                results.Add((invariant, null, ex.Message));
-            }
+        }
+        try
+        {
+            await Switchboard.PolicyCheck.Scenarios.VerificationBenchmark.RunAsync(output, Solvers.Create(solverName), list, cancellationToken: cancel);
+            return 0;
+        }
+        catch (Exception ex) when (ex is ArgumentException or SolverNotFoundException)
+        {
+            errors.WriteLine(ex.Message);
+            return 2;
         }
     }
 
-    private static void WriteText(TextWriter output, List<(InvariantSpec Invariant, InvariantResult? Result, string? Unsupported)> results)
+    private static void WriteText(TextWriter output, List<(InvariantSpec Invariant, InvariantResult? Result, string? Unsupported)> results, TimeSpan wall)
     {
         foreach (var (inv, res, unsupported) in results)
         {
             if (res is null) { output.WriteLine($"{inv.Name}: unknown — {unsupported}"); continue; }
+            if (res.SymmetricTo is not null)
+            {
+                string exp = res.MeetsExpectation switch { true => " (as expected)", false => $" (EXPECTED {inv.Expect!.ToUpperInvariant()})", null => "" };
+                output.WriteLine($"{inv.Name}: {res.Verdict.ToString().ToLowerInvariant()} (symmetric to {res.SymmetricTo}){exp}");
+                continue;
+            }
             string expectation = res.MeetsExpectation switch { true => " (as expected)", false => $" (EXPECTED {inv.Expect!.ToUpperInvariant()})", null => "" };
-            output.WriteLine(res + expectation);
+            var text = res.ToString();
+            int eol = text.IndexOf(Environment.NewLine, StringComparison.Ordinal);
+            output.WriteLine(eol < 0 ? text + expectation : text[..eol] + expectation + text[eol..]);
         }
         int holds = results.Count(r => r.Result?.Verdict == Verdict.Holds);
         int violated = results.Count(r => r.Result?.Verdict == Verdict.Violated);
-        output.WriteLine($"{results.Count} invariant(s): {holds} hold, {violated} violated, {results.Count - holds - violated} unknown.");
+        int queries = results.Count(r => r.Result is { SymmetricTo: null });
+        output.WriteLine($"{results.Count} invariant(s): {holds} hold, {violated} violated, {results.Count - holds - violated} unknown; {queries} solver quer{(queries == 1 ? "y" : "ies")}, {wall.TotalMilliseconds:F0} ms.");
     }
 
-    private static void WriteJson(TextWriter output, string path, List<(InvariantSpec Invariant, InvariantResult? Result, string? Unsupported)> results)
+    private static void WriteJson(TextWriter output, string path, List<(InvariantSpec Invariant, InvariantResult? Result, string? Unsupported)> results, TimeSpan wall)
     {
         var doc = new
         {
             network = path,
+            timeMs = wall.TotalMilliseconds,
             invariants = results.Select(r => new
             {
                 name = r.Invariant.Name,
@@ -100,11 +149,14 @@ internal static class VerifyCommand
                 meetsExpectation = r.Result?.MeetsExpectation,
                 timeMs = r.Result?.Elapsed.TotalMilliseconds,
                 solver = r.Result?.Solver.Solver,
+                slice = r.Result?.Slice,
+                sliceReason = r.Result?.SliceInfo?.Reason,
+                symmetricTo = r.Result?.SymmetricTo,
                 reason = r.Unsupported ?? (r.Result?.Verdict == Verdict.Unknown ? r.Result.Solver.Reason.ToString() : null),
                 trace = r.Result?.Trace is { } t ? new
                 {
                     failed = t.FailedNodes,
-                    events = t.Events.Select(e => new { time = e.Time, kind = e.Kind.ToString().ToLowerInvariant(), from = e.From, to = e.To, packet = e.Packet.ToString() }),
+                    events = t.Events.Select(e => new { time = e.Time, kind = e.Kind.ToString().ToLowerInvariant(), from = e.From, to = e.To, packet = e.Packet?.ToString(), detail = e.Detail }),
                 } : null,
             }),
         };

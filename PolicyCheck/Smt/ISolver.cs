@@ -31,11 +31,29 @@ public sealed record SolverOptions
     /// <summary>Model-based quantifier instantiation (z3: default on; cvc5: needed to find models with quantifiers).</summary>
     public bool Mbqi { get; init; } = true;
 
+    /// <summary>z3's automatic configuration (on by default). The VMN encoding turns it off: with it, z3 picks a
+    /// strategy under which MBQI does not find models of map-heavy queries (they time out); without it they take
+    /// well under a second and unsatisfiable ones are proved as fast. Nonlinear arithmetic wants it on.</summary>
+    public bool Z3AutoConfig { get; init; } = true;
+
     /// <summary>Read <c>(get-model)</c> on sat.</summary>
     public bool ProduceModel { get; init; } = true;
 
     /// <summary>Read <c>(get-unsat-core)</c> on unsat (the script's named assertions).</summary>
     public bool ProduceUnsatCore { get; init; }
+
+    /// <summary>When set, attempt i (0-based) is limited to FirstTimeout x 3^i, capped by <see cref="Timeout"/>, and the
+    /// last attempt gets the whole <see cref="Timeout"/>: heavy-tailed solve times make several short tries with fresh
+    /// seeds better than one long one.</summary>
+    public TimeSpan? FirstTimeout { get; init; }
+
+    /// <summary>The time limit of attempt <paramref name="attempt"/> (0-based).</summary>
+    public TimeSpan TimeoutFor(int attempt)
+    {
+        if (FirstTimeout is not { } first || attempt >= Reseeds) return Timeout;
+        var t = first * Math.Pow(3, attempt);
+        return t < Timeout ? t : Timeout;
+    }
 
     /// <summary>The seed of attempt <paramref name="attempt"/> (0-based): distinct, deterministic.</summary>
     public uint SeedFor(int attempt) => unchecked(Seed + (uint)attempt * 7919u);

@@ -80,6 +80,10 @@ public sealed class SmtModel
 
     public SmtValue Evaluate(SExpr expr) => Eval(expr, new Dictionary<string, SmtValue>(StringComparer.Ordinal));
 
+    /// <summary>Evaluates <paramref name="term"/> with some symbols bound to values (e.g. a packet read from the model).</summary>
+    public SmtValue Evaluate(Term term, IReadOnlyDictionary<string, SmtValue> bindings) =>
+        Eval(SExpr.Parse(term.ToString()), new Dictionary<string, SmtValue>(bindings, StringComparer.Ordinal));
+
     private SmtValue Eval(SExpr e, Dictionary<string, SmtValue> env)
     {
         switch (e)

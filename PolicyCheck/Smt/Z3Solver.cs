@@ -14,7 +14,7 @@ public sealed class Z3Solver(string? executablePath = null) : ProcessSolver(exec
     protected override string Preamble(SolverOptions options)
     {
         var ms = (long)Math.Max(1, options.Timeout.TotalMilliseconds);
-        return string.Create(CultureInfo.InvariantCulture,
+        return (options.Z3AutoConfig ? "" : "(set-option :auto_config false)\n") + string.Create(CultureInfo.InvariantCulture,
             $"(set-option :produce-models {Bool(options.ProduceModel)})\n" +
             $"(set-option :produce-unsat-cores {Bool(options.ProduceUnsatCore)})\n" +
             $"(set-option :smt.random_seed {options.Seed})\n" +

@@ -12,6 +12,19 @@ public sealed record InvariantResult(InvariantSpec Invariant, Verdict Verdict, C
 {
     public TimeSpan Elapsed => Solver.Elapsed;
 
+    /// <summary>The endpoints the query contained (the slice, or every endpoint without slicing).</summary>
+    public IReadOnlyList<string> Slice { get; init; } = [];
+
+    /// <summary>When symmetry was used: the invariant whose slice is isomorphic to this one's and was verified in its
+    /// place (the verdict is that invariant's; the trace is renamed to this one's nodes where possible).</summary>
+    public string? SymmetricTo { get; init; }
+
+    /// <summary>How the slice was chosen (null when the caller gave none).</summary>
+    public Slice? SliceInfo { get; init; }
+
+    /// <summary>Why the invariant could not be encoded (then the verdict is unknown).</summary>
+    public string? Error { get; init; }
+
     /// <summary>Whether the verdict is what the file's <c>expect</c> says; null when it says nothing.</summary>
     public bool? MeetsExpectation => Invariant.Expect switch
     {
@@ -22,8 +35,11 @@ public sealed record InvariantResult(InvariantSpec Invariant, Verdict Verdict, C
 
     public override string ToString()
     {
-        var head = $"{Invariant.Name}: {Verdict.ToString().ToLowerInvariant()} ({Elapsed.TotalMilliseconds:F0} ms, {Solver.Solver})";
-        if (Verdict == Verdict.Unknown) head += $" — {Solver.Reason}{(Solver.Detail.Length > 0 ? ": " + Solver.Detail : "")}";
+        var head = $"{Invariant.Name}: {Verdict.ToString().ToLowerInvariant()} ({Elapsed.TotalMilliseconds:F0} ms, {Solver.Solver}";
+        if (Slice.Count > 0) head += $", slice of {Slice.Count}";
+        head += SymmetricTo is null ? ")" : $", symmetric to {SymmetricTo})";
+        if (Error is not null) head += " — " + Error;
+        else if (Verdict == Verdict.Unknown) head += $" — {Solver.Reason}{(Solver.Detail.Length > 0 ? ": " + Solver.Detail : "")}";
         return Trace is null ? head : head + Environment.NewLine + Trace;
     }
 }

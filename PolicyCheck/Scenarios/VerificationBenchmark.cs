@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using Switchboard.PolicyCheck.Network;
+using Switchboard.PolicyCheck.Smt;
+using Switchboard.PolicyCheck.Verification;
+
+namespace Switchboard.PolicyCheck.Scenarios;
+
+/// <summary>
+/// The tables behind thesis figures 4.2–4.3 on the generated datacenter (all three misconfigurations planted):
+/// per-invariant solver time (median, p95) on slices and on the whole network as the network grows, and the time to
+/// verify every invariant of the network with slices and symmetry (wall clock, all cores).
+/// </summary>
+public static class VerificationBenchmark
+{
+    /// <summary>Network sizes measured: (groups, hosts per group).</summary>
+    public static readonly IReadOnlyList<(int Groups, int Hosts)> DefaultSizes = [(4, 5), (6, 5), (8, 10), (16, 10), (10, 100)];
+
+    public static async Task RunAsync(TextWriter output, ISolver solver, IReadOnlyList<(int Groups, int Hosts)>? sizes = null,
+        int sample = 20, int wholeNetworkLimit = 80, CancellationToken cancellationToken = default)
+    {
+        sizes ??= DefaultSizes;
+        var options = new SolverOptions { Timeout = TimeSpan.FromSeconds(20), Reseeds = 0 };
+        // Whole-network queries: one attempt of 10 s each (they are the slow side; an undecided one is counted).
+        var wholeOptions = new SolverOptions { Timeout = TimeSpan.FromSeconds(10), FirstTimeout = TimeSpan.FromSeconds(10) };
+        output.WriteLine($"VMN benchmark: datacenter of figure 4.1 with all three misconfigurations planted; solver {solver.Name}; {Environment.ProcessorCount} cores.");
+        output.WriteLine($"Per-invariant times are solver times of {sample} sampled invariants (sequential; whole network: {Math.Max(3, sample / 4)} of them, 10 s limit, unknowns counted);");
+        output.WriteLine("'all invs' verifies every invariant with slices + symmetry on all cores (wall clock).");
+        output.WriteLine();
+        output.WriteLine($"{"hosts",6} {"groups",6} {"invs",6} | {"slice nodes",11} {"sliced med",10} {"p95",8} | {"whole med",10} {"p95",8} {"unknown",7} | {"all invs",9} {"queries",7} {"wall",9}");
+        foreach (var (groups, hosts) in sizes)
+        {
+            var scenario = DatacenterScenario.Generate(groups, hosts, seed: groups * 1000 + hosts,
+                [Misconfiguration.FirewallRules, Misconfiguration.RedundantFirewalls, Misconfiguration.RedundantRouting], perClass: Math.Max(1, groups / 4));
+            var network = NetworkLoader.Parse(scenario.Json, scenario.Name).Network
+                ?? throw new InvalidOperationException($"generated network {scenario.Name} does not load");
+            var rng = new Random(7);
+            var picked = network.Invariants.OrderBy(_ => rng.Next()).Take(sample).ToList();
+            var verifier = new IsolationVerifier(solver);
+            var slicer = new Slicer(network);
+
+            var sliced = new List<double>();
+            var sliceSizes = new List<int>();
+            foreach (var inv in picked)
+            {
+                var slice = slicer.Compute(inv);
+                sliceSizes.Add(slice.Nodes.Count);
+                var r = await NetworkVerifier.VerifyOne(network, inv, slice, verifier, options, cancellationToken);
+                sliced.Add(r.Elapsed.TotalMilliseconds);
+            }
+
+            string wholeMedian = "-", wholeP95 = "-", unknown = "-";
+            if (scenario.Hosts <= wholeNetworkLimit)
+            {
+                var whole = new List<double>();
+                int unknowns = 0;
+                foreach (var inv in picked.Take(Math.Max(3, sample / 4)))
+                {
+                    var r = await NetworkVerifier.VerifyOne(network, inv, slicer.Whole(), verifier, wholeOptions, cancellationToken);
+                    whole.Add(r.Elapsed.TotalMilliseconds);
+                    if (r.Verdict == Verdict.Unknown) unknowns++;
+                }
+                wholeMedian = $"{Percentile(whole, 0.5):F0} ms";
+                wholeP95 = $"{Percentile(whole, 0.95):F0} ms";
+                unknown = unknowns.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            var clock = Stopwatch.StartNew();
+            var all = await new NetworkVerifier(solver).VerifyAllAsync(network, options: options, slicing: true, symmetry: true, cancellationToken: cancellationToken);
+            var wall = clock.Elapsed;
+            int queries = all.Count(r => r.SymmetricTo is null);
+            int wrong = all.Count(r => r.MeetsExpectation != true);
+            output.WriteLine($"{scenario.Hosts,6} {groups,6} {all.Count,6} | {sliceSizes.Average(),11:F1} {Percentile(sliced, 0.5),7:F0} ms {Percentile(sliced, 0.95),5:F0} ms | {wholeMedian,10} {wholeP95,8} {unknown,7} | {all.Count,9} {queries,7} {wall.TotalSeconds,7:F1} s{(wrong > 0 ? $"  ({wrong} verdicts differ from the planted truth)" : "")}");
+            foreach (var r in all.Where(r => r.MeetsExpectation != true))
+                output.WriteLine($"    differs: {r.ToString().Split(Environment.NewLine)[0]} (expected {r.Invariant.Expect})");
+        }
+        await SymmetryTable(output, solver, options, cancellationToken);
+    }
+
+    // Host-level invariants (every host of g0..g2 against every host of another of them): symmetry verifies one per
+    // pair of policy classes.
+    private static async Task SymmetryTable(TextWriter output, ISolver solver, SolverOptions options, CancellationToken cancellationToken)
+    {
+        output.WriteLine();
+        output.WriteLine("Symmetry: host-to-host isolation among groups g0..g2 (LB backends g0h1, g0h2 are classes of their own).");
+        output.WriteLine($"{"hosts/group",11} {"invariants",10} {"queries",7} {"with symmetry",13} {"without",9}");
+        foreach (var hosts in new[] { 5, 10, 20 })
+        {
+            var scenario = DatacenterScenario.Generate(6, hosts, seed: 5);
+            var network = NetworkLoader.Parse(scenario.Json, scenario.Name).Network!;
+            var invariants = InvariantSets.AcrossHosts(network.Hosts.Where(h => h.Group is "g0" or "g1" or "g2"));
+            var clock = Stopwatch.StartNew();
+            var results = await new NetworkVerifier(solver).VerifyAllAsync(network, invariants, options, slicing: true, symmetry: true, cancellationToken: cancellationToken);
+            var with = clock.Elapsed;
+            string without = "-";
+            if (invariants.Count <= 200)
+            {
+                clock.Restart();
+                await new NetworkVerifier(solver).VerifyAllAsync(network, invariants, options, slicing: true, symmetry: false, cancellationToken: cancellationToken);
+                without = $"{clock.Elapsed.TotalSeconds:F1} s";
+            }
+            output.WriteLine($"{hosts,11} {invariants.Count,10} {results.Count(r => r.SymmetricTo is null),7} {with.TotalSeconds,11:F1} s {without,9}");
+        }
+    }
+
+    private static double Percentile(List<double> values, double p)
+    {
+        if (values.Count == 0) return double.NaN;
+        var sorted = values.Order().ToList();
+        return sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+    }
+}

@@ -1,0 +1,41 @@
+using Switchboard.PolicyCheck.Scenarios;
+using Switchboard.PolicyCheck.Smt;
+using Switchboard.PolicyCheck.Verification;
+using static Switchboard.PolicyCheck.Tests.Verification.Nets;
+
+namespace Switchboard.PolicyCheck.Tests.Verification;
+
+/// <summary>The generated evaluation networks: exactly the planted misconfigurations are reported, nothing else.</summary>
+public class ScenarioTests
+{
+    [TestCase(Misconfiguration.FirewallRules, 11)]
+    [TestCase(Misconfiguration.RedundantFirewalls, 12)]
+    [TestCase(Misconfiguration.RedundantRouting, 13)]
+    public async Task DatacenterReportsExactlyThePlantedViolations(Misconfiguration kind, int seed)
+    {
+        var scenario = DatacenterScenario.Generate(groups: 3, hostsPerGroup: 3, seed, [kind]);
+        Assert.That(scenario.Violated, Is.Not.Empty);
+        var net = Load(scenario.Json);
+        var results = await new NetworkVerifier(new Z3Solver()) { Parallelism = 2 }.VerifyAllAsync(net, options: Options);
+        var reported = results.Where(r => r.Verdict == Verdict.Violated).Select(r => r.Invariant.Name).ToHashSet();
+        Assert.That(results.Where(r => r.Verdict == Verdict.Unknown).Select(r => r.ToString()), Is.Empty);
+        Assert.That(reported, Is.EquivalentTo(scenario.Violated));
+        Assert.That(results.All(r => r.MeetsExpectation == true), "the file's expect fields say the same");
+        Assert.That(results.Max(r => r.Slice.Count), Is.LessThan(net.Endpoints.Count()), "invariants run on slices");
+    }
+
+    [TestCase(7)]
+    [TestCase(8)]
+    public async Task EnterpriseReportsExactlyThePlantedViolations(int seed)
+    {
+        var scenario = EnterpriseScenario.Generate(subnets: 6, hostsPerSubnet: 2, seed, misconfigurations: 2);
+        Assert.That(scenario.Violated, Is.Not.Empty);
+        var net = Load(scenario.Json);
+        var results = await new NetworkVerifier(new Z3Solver()) { Parallelism = 2 }.VerifyAllAsync(net, options: Options);
+        Assert.That(results.Where(r => r.Verdict == Verdict.Unknown).Select(r => r.ToString()), Is.Empty);
+        var reported = results.Where(r => r.Verdict == Verdict.Violated && !r.Invariant.Name.StartsWith("public-reachable", StringComparison.Ordinal))
+            .Select(r => r.Invariant.Name).ToHashSet();
+        Assert.That(reported, Is.EquivalentTo(scenario.Violated));
+        Assert.That(results.All(r => r.MeetsExpectation == true));
+    }
+}
