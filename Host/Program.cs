@@ -12,10 +12,11 @@ var secondsOption = new Option<double?>("--seconds", "-s") { Description = "Run 
 var foreverOption = new Option<bool>("--forever") { Description = "Run until Ctrl-C." };
 var coresOption = new Option<int?>("--cores") { Description = "Override the number of cores from the deployment." };
 var quietOption = new Option<bool>("--quiet", "-q") { Description = "No live progress line." };
+var acceptUnknownOption = new Option<bool>("--accept-unknown") { Description = "Activate even when an invariant cannot be decided (loudly)." };
 
 var run = new Command("run", "Run the deployment: push traffic through the chains and print counters and Mpps.")
 {
-    configOption, secondsOption, foreverOption, coresOption, quietOption,
+    configOption, secondsOption, foreverOption, coresOption, quietOption, acceptUnknownOption,
 };
 var controlRunOptions = new ControlRunOptions();
 controlRunOptions.AddTo(run);
@@ -28,7 +29,8 @@ run.SetAction(parse =>
         System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
     return RunCommand.Execute(new RunCommand.Options(
         parse.GetValue(configOption)!, parse.GetValue(secondsOption), parse.GetValue(foreverOption),
-        parse.GetValue(coresOption), parse.GetValue(quietOption), controlRunOptions.Read(parse)), Console.Out, Console.Error, cts.Token);
+        parse.GetValue(coresOption), parse.GetValue(quietOption), controlRunOptions.Read(parse), parse.GetValue(acceptUnknownOption)),
+        Console.Out, Console.Error, cts.Token);
 });
 
 var validate = new Command("validate", "Check a deployment file and report every error with its JSON path.") { configOption };

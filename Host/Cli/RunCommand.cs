@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Switchboard.Host.Activation;
 using Switchboard.Host.Config;
 using Switchboard.Host.Control;
 using Switchboard.Host.Plugins;
@@ -10,7 +11,8 @@ namespace Switchboard.Host.Cli;
 internal static class RunCommand
 {
     /// <param name="Control">The gRPC control plane's settings; null runs without one.</param>
-    public sealed record Options(string ConfigPath, double? Seconds, bool Forever, int? Cores, bool Quiet, ControlOptions? Control = null);
+    /// <param name="AcceptUnknown">Start even when the activation gate cannot decide an invariant.</param>
+    public sealed record Options(string ConfigPath, double? Seconds, bool Forever, int? Cores, bool Quiet, ControlOptions? Control = null, bool AcceptUnknown = false);
 
     public static int Execute(Options o, TextWriter output, TextWriter errors, CancellationToken cancel)
     {
@@ -61,6 +63,15 @@ internal static class RunCommand
                 output.WriteLine($"  NF type '{nf.Type}' now comes from this plugin, not the built-in NF");
         }
         if (o.Cores is int cores) deployment = deployment with { Cores = cores };
+
+        // VMN activation gate: the operator's invariants must hold over the network these chains make.
+        var gate = ActivationGate.Check(deployment.Ports, deployment.Chains, deployment.Nfs, deployment.Invariants, registry, o.AcceptUnknown, cancel);
+        foreach (var line in gate.Lines) output.WriteLine("Gate: " + line.Replace("\n", "\n      "));
+        if (!gate.Allowed)
+        {
+            errors.WriteLine($"{o.ConfigPath}: activation refused by the policy check (see above); nothing was started.");
+            return 2;
+        }
 
         Dataplane dp;
         try

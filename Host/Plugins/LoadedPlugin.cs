@@ -15,9 +15,10 @@ public sealed class LoadedPlugin
     private Dictionary<string, Type>? _types;
 
     internal LoadedPlugin(PluginManifest manifest, int generation, string source, PluginLoadContext context, Dictionary<string, Type> types,
-        TimeSpan verifyTime, TimeSpan loadTime, SignatureCheck signature)
+        TimeSpan verifyTime, TimeSpan loadTime, SignatureCheck signature, string modelText)
     {
         Manifest = manifest;
+        ModelText = modelText;
         Generation = generation;
         Source = source;
         _context = context;
@@ -38,6 +39,8 @@ public sealed class LoadedPlugin
     public TimeSpan LoadTime { get; }
     public SignatureCheck Signature { get; }
     public DateTimeOffset LoadedAt { get; }
+    /// <summary>The package's VMN model file (<see cref="PluginManifest.Model"/>), for the activation gate.</summary>
+    public string ModelText { get; }
     public bool IsLoaded => Volatile.Read(ref _context) is not null;
     /// <summary>The NF type names this plugin provides.</summary>
     public IReadOnlyList<string> NfTypes => [.. Manifest.Nfs.Select(n => n.Type)];

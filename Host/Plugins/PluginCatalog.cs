@@ -144,7 +144,8 @@ public sealed class PluginCatalog
             context.Unload();
             throw new PluginRefusedException(package.Source, RefusalStage.Load, problems.Distinct().ToList());
         }
-        return new LoadedPlugin(manifest, generation, package.Source, context, types, verifyTime, clock.Elapsed, signature);
+        return new LoadedPlugin(manifest, generation, package.Source, context, types, verifyTime, clock.Elapsed, signature,
+            System.Text.Encoding.UTF8.GetString(package.File(manifest.Model).Span));
     }
 
     /// <summary>Makes <paramref name="plugin"/> the active generation of its id (after a replace has swapped it in).</summary>

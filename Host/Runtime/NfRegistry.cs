@@ -58,6 +58,19 @@ internal sealed class NfRegistry
         let type = p.TypeOf(nf.Type) where type is not null
         select new NfType(nf.Type, nf.Description, type, $"plugin {p.DisplayName}");
 
+    /// <summary>The VMN model file of NF type <paramref name="name"/> (file name, text): a plugin package's model, or the
+    /// <c>.vmn</c> an in-tree NF embeds in its assembly; null when it has none.</summary>
+    public (string File, string Text)? ModelOf(string name)
+    {
+        if (_plugins?.Provider(name) is { } plugin) return (plugin.Source + "/" + plugin.Manifest.Model, plugin.ModelText);
+        if (!_types.TryGetValue(name, out var t)) return null;
+        var assembly = t.Type.Assembly;
+        var resource = assembly.GetManifestResourceNames().FirstOrDefault(r => r.EndsWith(".vmn", StringComparison.Ordinal));
+        if (resource is null) return null;
+        using var reader = new StreamReader(assembly.GetManifestResourceStream(resource)!);
+        return ($"{assembly.GetName().Name}/{resource}", reader.ReadToEnd());
+    }
+
     public INetworkFunction Create(string name) =>
         _plugins?.Provider(name) is { } plugin ? plugin.Create(name)
         : _types.TryGetValue(name, out var t) ? (INetworkFunction)Activator.CreateInstance(t.Type)!
