@@ -96,7 +96,7 @@ internal static class RunCommand
             try
             {
                 var log = TextWriter.Synchronized(errors); // control-plane threads log while the run prints
-                var ops = new SwitchPluginOperations(dp, registry, catalog, log.WriteLine);
+                var ops = new SwitchPluginOperations(dp, registry, catalog, log.WriteLine, o.AcceptUnknown);
                 control = controlStart.GetAwaiter().GetResult();
                 control.Attach(new SwitchState(dp, registry, ops, log.WriteLine));
             }

@@ -22,9 +22,12 @@ internal sealed class SwitchPluginOperations : IPluginOperations
     // Which plugin generation each running instance's objects come from (absent: a built-in NF).
     private readonly Dictionary<string, LoadedPlugin> _sourceOf = new(StringComparer.Ordinal);
 
-    public SwitchPluginOperations(Dataplane dataplane, NfRegistry registry, PluginCatalog catalog, Action<string>? log = null)
+    private readonly bool _acceptUnknown;
+
+    /// <param name="acceptUnknown">Let a hot change through when the activation gate cannot decide an invariant.</param>
+    public SwitchPluginOperations(Dataplane dataplane, NfRegistry registry, PluginCatalog catalog, Action<string>? log = null, bool acceptUnknown = false)
     {
-        (_dp, _registry, _catalog, _log) = (dataplane, registry, catalog, log ?? (_ => { }));
+        (_dp, _registry, _catalog, _log, _acceptUnknown) = (dataplane, registry, catalog, log ?? (_ => { }), acceptUnknown);
         _builtIn = new BuiltInPlugins(registry);
         registry.AddPlugins(catalog);
         foreach (var (name, spec) in dataplane.RunningNfs)
@@ -86,6 +89,9 @@ internal sealed class SwitchPluginOperations : IPluginOperations
                 factory = () => _registry.Create(type);
             }
 
+            var incoming = running with { Type = type, Config = replacement.Config ?? running.Config };
+            var model = fresh is null ? null : ((string File, string Text)?)(fresh.Source + "/" + fresh.Manifest.Model, fresh.ModelText);
+            Gate($"replace '{instance}'", _dp.RunningChains, With(incoming), model is null ? null : spec => spec.Name == instance ? model : null, fresh);
             var (report, cores, handedOver) = Swap(() => _dp.ReplaceNf(instance, factory, type, replacement.Config), fresh);
             if (fresh is not null) _catalog.Activate(fresh);
             var now = fresh ?? _catalog.Provider(type);
@@ -145,6 +151,8 @@ internal sealed class SwitchPluginOperations : IPluginOperations
             int at = Math.Clamp(position, 0, through.Count);
             string type = created.Type;
             var provider = _catalog.Provider(type);
+            var chainsAfter = _dp.RunningChains.Select(c => c.Name != chain ? c : c with { Through = [.. c.Through.Take(at), created.Name, .. c.Through.Skip(at)] }).ToList();
+            Gate($"insert '{created.Name}'", chainsAfter, With(new Config.NfSpec(created.Name, type, created.Config, $"$.nfs.{created.Name}")), null, null);
             var (report, _, _) = Swap(() => _dp.InsertNf(chain, at, created.Name, type, () => _registry.Create(type), created.Config), null);
             if (provider is not null) _sourceOf[created.Name] = provider;
             _log($"control: {report}");
@@ -158,6 +166,9 @@ internal sealed class SwitchPluginOperations : IPluginOperations
         {
             if (!ChainOf(chain).Through.Contains(instance))
                 throw new PluginOperationException(PluginOperationError.NotFound, $"NF instance '{instance}' is not in chain '{chain}'");
+            var chainsAfter = _dp.RunningChains.Select(c => c with { Through = c.Through.Where(n => n != instance).ToList() }).ToList();
+            var nfsAfter = _dp.RunningNfs.Where(kv => kv.Key != instance).ToDictionary(StringComparer.Ordinal);
+            Gate($"remove '{instance}'", chainsAfter, nfsAfter, null, null);
             var (report, _, _) = Swap(() => _dp.RemoveNf(instance), null);
             _sourceOf.Remove(instance);
             string detail = report + UnloadUnused();
@@ -167,6 +178,30 @@ internal sealed class SwitchPluginOperations : IPluginOperations
     }, cancel);
 
     // ---- helpers ------------------------------------------------------------------------------------
+
+    /// <summary>The running NF instances with <paramref name="spec"/> added or replacing its namesake.</summary>
+    private Dictionary<string, Config.NfSpec> With(Config.NfSpec spec)
+    {
+        var nfs = _dp.RunningNfs.ToDictionary(StringComparer.Ordinal);
+        nfs[spec.Name] = spec;
+        return nfs;
+    }
+
+    /// <summary>VMN activation gate: the operator's invariants must still hold after the change; otherwise nothing
+    /// changes (an incoming plugin generation is unloaded) and the refusal carries the verdicts and counterexamples.</summary>
+    private void Gate(string change, IReadOnlyList<Config.ChainSpec> chains, IReadOnlyDictionary<string, Config.NfSpec> nfs,
+        Func<Config.NfSpec, (string File, string Text)?>? incomingModel, LoadedPlugin? fresh)
+    {
+        var d = _dp.Deployment;
+        if (d.Invariants.Count == 0) return;
+        var outcome = Activation.ActivationGate.Check(d.Ports, chains, nfs, d.Invariants,
+            spec => incomingModel?.Invoke(spec) ?? _registry.ModelOf(spec.Type), _acceptUnknown);
+        string verdicts = string.Join("; ", outcome.Lines);
+        if (outcome.Allowed) { _log($"control: policy check for {change}: {verdicts}"); return; }
+        if (fresh is not null) _catalog.Unload(fresh);
+        throw new PluginOperationException(PluginOperationError.FailedPrecondition,
+            $"{change} refused by the policy check, the running switch is unchanged: {verdicts}");
+    }
 
     /// <summary>Runs a hot swap and returns only plain data: the report's retired NF objects must not outlive this
     /// frame, or the old plugin's load context could not be collected. A failed swap unloads <paramref name="fresh"/>.</summary>

@@ -44,12 +44,12 @@ internal sealed class SwitchUnderTest : IAsyncDisposable
     public IReadOnlyCollection<string> Log => _log;
     public string DeploymentPath => Path.Combine(Directory, "deployment.json");
 
-    public static async Task<SwitchUnderTest> StartAsync(ControlOptions? options = null)
+    public static async Task<SwitchUnderTest> StartAsync(ControlOptions? options = null, string deployment = Deployment)
     {
         string dir = Path.Combine(Path.GetTempPath(), "sb-ctl-" + Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(dir);
         var registry = NfRegistry.BuiltIn();
-        var loaded = DeploymentLoader.Parse(Deployment, Path.Combine(dir, "deployment.json"), registry.Names, dir);
+        var loaded = DeploymentLoader.Parse(deployment, Path.Combine(dir, "deployment.json"), registry.Names, dir);
         Assert.That(loaded.Errors, Is.Empty, loaded.FormatErrors());
         var dp = Dataplane.Build(loaded.Deployment!, registry, _ => { });
         var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
