@@ -126,19 +126,7 @@ internal sealed class CtlOutput(TextWriter output, bool json)
         if (!Json(message)) output.WriteLine(text);
     }
 
-    /// <summary>Columns of numbers align right, text left; every cell on one line.</summary>
-    public static string Table(string[] header, IReadOnlyList<string[]> rows)
-    {
-        rows = rows.Select(r => r.Select(c => c.ReplaceLineEndings(" ")).ToArray()).ToList();
-        var widths = header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
-        var numeric = header.Select((_, i) => rows.Count > 0 && rows.All(r => r[i].Length == 0 || r[i] == "-" || r[i].All(ch => char.IsDigit(ch) || ch is ',' or '.' or '%' or '-'))).ToArray();
-        var sb = new System.Text.StringBuilder();
-        void Line(string[] cells) => sb.AppendLine("  " + string.Join("  ", cells.Select((c, i) => numeric[i] ? c.PadLeft(widths[i]) : c.PadRight(widths[i]))).TrimEnd());
-        Line(header);
-        sb.AppendLine("  " + string.Join("  ", widths.Select(w => new string('-', w))));
-        foreach (var r in rows) Line(r);
-        return sb.ToString();
-    }
+    public static string Table(string[] header, IReadOnlyList<string[]> rows) => TextTable.Render(header, rows);
 
     private static string Path(ChainInfo c) => string.Join(" -> ", [c.From, .. c.Through, c.To]);
 

@@ -75,15 +75,5 @@ internal static class Report
 
     public static double Rate(long packets, double seconds) => seconds <= 0 ? 0 : packets / seconds / 1e6;
 
-    public static string Table(string[] header, IReadOnlyList<string[]> rows)
-    {
-        var widths = header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
-        var sb = new StringBuilder();
-        void Line(string[] cells) =>
-            sb.AppendLine("  " + string.Join("  ", cells.Select((c, i) => i == 0 || i == 1 && header[1] is "type" or "kind" ? c.PadRight(widths[i]) : c.PadLeft(widths[i]))).TrimEnd());
-        Line(header);
-        sb.AppendLine("  " + string.Join("  ", widths.Select(w => new string('-', w))));
-        foreach (var r in rows) Line(r);
-        return sb.ToString();
-    }
+    public static string Table(string[] header, IReadOnlyList<string[]> rows) => TextTable.Render(header, rows);
 }
