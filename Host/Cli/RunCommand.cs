@@ -119,6 +119,7 @@ internal static class RunCommand
             if (control is not null)
                 output.WriteLine($"Control plane: {control.Address.ToString().TrimEnd('/')} (token in {control.TokenFilePath}; try ./switchboard ctl status)");
             var clock = Stopwatch.StartNew();
+            dp.WatchdogTimeout = TimeSpan.FromSeconds(2); // a core stuck in an NF is reported and that NF quarantined elsewhere
             dp.Start();
             control?.State?.MarkStarted();
             var last = Report.Take(dp, 0);
