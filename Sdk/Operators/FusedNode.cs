@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Switchboard.Sdk;
 
 /// <summary>
@@ -82,7 +84,9 @@ internal sealed unsafe class FusedNode<TStage> : FusedNode where TStage : struct
         else { Last._dropped += kept; Core.DropAll(batch); }
     }
 
-    /// <summary>Run packets <paramref name="i"/>..n-1 through the stages; before packet i, i - kept packets are in <paramref name="rejected"/>.</summary>
+    /// <summary>Run packets <paramref name="i"/>..n-1 through the stages; before packet i, i - kept packets are in <paramref name="rejected"/>.
+    /// Not inlined: inside the caller's try region the loop's counters would live on the stack.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private int Run(PacketDesc*[] items, PacketDesc*[] rejected, int i, int n, int kept)
     {
         // Pointer walks: no bounds checks in the per-packet loop (n fits both arrays: the caller sized them).
