@@ -182,7 +182,8 @@ internal sealed partial class Dataplane : IDisposable
         var rep = new NfReplica(gen, core, nf) { FaultHandler = OnReplicaFault };
         rep.Events = new EventScheduler(Log, onFault: (_, e) => rep.OnFault("timer", e));
         var entry = new NfEntryNode { Name = inst.Name };
-        var inner = builder.Source(_ => { }, $"{inst.Name}:in").Then(entry, "entry");
+        Node? start = null; // the fused node that begins with the entry stage (relinked as the NF's operators fuse onto it)
+        var inner = builder.Source(n => start = n, $"{inst.Name}:in").Fuse(new NfEntryStage(entry), entry, "entry");
         int n0 = builder.Nodes.Count, s0 = ctx.Schedulables.Count;
         var nfCtx = new NfContext(inst.Name, new NfConfig(gen.Config, gen.ConfigPath + ".config"), ctx, rep.Events, Log,
             gen.Number == 0 ? null : gen.KeyScope);
@@ -206,6 +207,7 @@ internal sealed partial class Dataplane : IDisposable
         catch (InvalidOperationException ex) { errors.Add($"{what} returned an output that is already connected: {ex.Message}"); return null; }
         foreach (var n in rep.Nodes) n.FaultSink = rep;
         rep.Entry = entry;
+        rep.Start = start!;
         rep.Exit = exit;
         return rep;
     }
@@ -214,7 +216,7 @@ internal sealed partial class Dataplane : IDisposable
     /// Before start, or on the worker's own thread.</summary>
     private static void Activate(Worker worker, NfSlotNode slot, NfReplica rep)
     {
-        slot.Target = rep.Entry;
+        slot.Target = rep.Start;
         slot.Active = rep;
         slot.Mode = SlotMode.Active;
         foreach (var s in rep.Schedulables) worker.AddPoll(s, rep);

@@ -72,7 +72,10 @@ internal sealed class NfReplica(NfGeneration generation, int core, INetworkFunct
     public NfGeneration Generation { get; } = generation;
     public int Core { get; } = core;
     public INetworkFunction Function { get; internal set; } = function;
+    /// <summary>Counts the NF's input (its packets run in <see cref="Start"/>).</summary>
     public NfEntryNode Entry { get; internal set; } = null!;
+    /// <summary>The node the slot hands batches to: the fused node whose first stage is the entry's.</summary>
+    public Node Start { get; internal set; } = null!;
     public NfExitNode Exit { get; internal set; } = null!;
     public List<Node> Nodes { get; } = [];
     public List<ISchedulable> Schedulables { get; } = [];
@@ -93,6 +96,7 @@ internal sealed class NfReplica(NfGeneration generation, int core, INetworkFunct
     {
         foreach (var n in Nodes) n.FaultSink = null;
         Nodes.Clear();
+        Start = null!;
         Schedulables.Clear();
         FaultHandler = null;
         Function = null!;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Switchboard.Host.Ports;
 using Switchboard.Sdk;
 using Switchboard.Sdk.Runtime;
@@ -40,21 +41,23 @@ internal sealed unsafe class PortSendNode(IPort port, int queue) : Node
 /// <summary>
 /// Where a packet enters an NF. Counts the NF's input and clears the header stack, so every NF
 /// parses from the first byte as in thesis listing 1 and cannot depend on another NF's parse state
-/// (per-packet metadata does carry over, on purpose).
+/// (per-packet metadata does carry over, on purpose). Runs as the first stage of the NF's first fused
+/// node (<see cref="NfEntryStage"/>), so the reset costs no loop of its own.
 /// </summary>
-internal sealed unsafe class NfEntryNode : Node
+internal sealed class NfEntryNode : StageNode;
+
+internal unsafe struct NfEntryStage(NfEntryNode node) : IStage
 {
-    internal override void Process(PacketBatch batch)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly bool Run(PacketDesc* d, ref int mark)
     {
-        _in += batch.Count;
-        var items = batch.Items;
-        for (int i = 0; i < batch.Count; i++)
-        {
-            items[i]->Headers.Clear();
-            items[i]->FlowHash = 0; // an earlier NF may have rewritten addresses (NAT)
-        }
-        Emit(batch);
+        d->Headers.Clear();
+        d->FlowHash = 0; // an earlier NF may have rewritten addresses (NAT)
+        return true;
     }
+
+    public readonly void Settle(ref int remaining) => node.Credit(remaining, 0);
+    public readonly Node? Fault(int index) => null;
 }
 
 /// <summary>Where packets leave an NF: counts its output and hands it to its slot's continuation (read

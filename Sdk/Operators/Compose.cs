@@ -1,13 +1,14 @@
 namespace Switchboard.Sdk;
 
 /// <summary>The NF boundary (thesis' compose): a named pass-through whose counter is the NF's output.</summary>
-internal sealed class ComposeNode : Node
+internal sealed class ComposeNode : StageNode;
+
+/// <summary>Compose as a stage: no work per packet, only the count.</summary>
+internal unsafe struct ComposeStage(ComposeNode node) : IStage
 {
-    internal override void Process(PacketBatch batch)
-    {
-        _in += batch.Count;
-        Emit(batch);
-    }
+    public readonly bool Run(PacketDesc* d, ref int mark) => true;
+    public readonly void Settle(ref int remaining) => node.Credit(remaining, 0);
+    public readonly Node? Fault(int index) => null;
 }
 
 public sealed partial class Pipe
@@ -17,6 +18,7 @@ public sealed partial class Pipe
     {
         EnsureOpen();
         // Named like every node: scoped to the NF being built and unique, so counters never collide.
-        return Then(new ComposeNode { Name = Builder.NameFor(string.IsNullOrEmpty(name) ? "compose" : name) }, "compose");
+        var node = new ComposeNode { Name = Builder.NameFor(string.IsNullOrEmpty(name) ? "compose" : name) };
+        return Fuse(new ComposeStage(node), node, "compose");
     }
 }

@@ -1,64 +1,48 @@
+using System.Runtime.CompilerServices;
+
 namespace Switchboard.Sdk;
 
-internal sealed unsafe class FilterNode<T>(T udf) : Node where T : IFilter
+/// <summary>Filter (and transform, a filter that keeps everything) over a UDF of type
+/// <typeparamref name="T"/>. Runs as a <see cref="FilterStage{T}"/>.</summary>
+internal sealed class FilterNode<T> : StageNode where T : IFilter;
+
+internal unsafe struct FilterStage<T>(T udf, FilterNode<T> node, int index) : IStage where T : IFilter
 {
-    private T _udf = udf;
-    private PacketDesc*[] _rejected = new PacketDesc*[PacketBatch.DefaultCapacity];
+    private T _udf = udf; // not readonly: a mutable struct UDF must be called in place, not on a copy
+    private int _dropped;
 
-    // Where the guarded loop was when a UDF threw: (index << 16) | kept. Written once per packet and
-    // never read in the loop, so the loop's counters stay in registers (a try region around the loop
-    // itself would spill them to the stack on every iteration: ~2 ns per packet, measured).
-    private int _resume;
-
-    internal override void Process(PacketBatch batch)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool Run(PacketDesc* d, ref int mark)
     {
-        _in += batch.Count;
-        var items = batch.Items;
-        int n = batch.Count;
-        var rejected = Scratch(ref _rejected, n);
-        int i = 0, kept = 0;
-        while (true)
-        {
-            try
-            {
-                kept = Run(items, rejected, i, n, kept);
-                break;
-            }
-            catch (Exception e)
-            {
-                NoteFault(e);
-                i = _resume >> 16;
-                kept = _resume & 0xFFFF;
-                rejected[i - kept] = items[i];
-                i++;
-            }
-        }
-        batch.Count = kept;
-        DropRejected(rejected, n - kept);
-        Emit(batch);
+        mark = index;
+        if (_udf.Keep(new Packet(d))) return true;
+        _dropped++;
+        return false;
     }
 
-    /// <summary>Keep or reject packets <paramref name="i"/>..n-1; before packet i, i - kept packets are in <paramref name="rejected"/>.</summary>
-    private int Run(PacketDesc*[] items, PacketDesc*[] rejected, int i, int n, int kept)
+    public void Settle(ref int remaining)
     {
-        // Pointer walks: no bounds checks in the per-packet loop (n fits both arrays: the caller sized them).
-        fixed (PacketDesc** it = items)
-        fixed (PacketDesc** rej = rejected)
-            for (; i < n; i++)
-            {
-                _resume = (i << 16) | kept;
-                var d = it[i];
-                if (_udf.Keep(new Packet(d))) it[kept++] = d;
-                else rej[i - kept] = d;
-            }
-        return kept;
+        node.Credit(remaining, _dropped);
+        remaining -= _dropped;
+        _dropped = 0;
+    }
+
+    public Node? Fault(int i)
+    {
+        if (i != index) return null;
+        _dropped++;
+        return node;
     }
 }
 
 public sealed partial class Pipe
 {
     /// <summary>Keep packets for which <paramref name="udf"/> returns true; drop the rest (thesis 3.1.1 filter).</summary>
-    public Pipe Filter<T>(T udf) where T : IFilter => Then(new FilterNode<T>(udf), "filter");
+    public Pipe Filter<T>(T udf) where T : IFilter
+    {
+        var node = new FilterNode<T>();
+        return Fuse(new FilterStage<T>(udf, node, NextStageIndex), node, "filter");
+    }
 
     /// <summary>Filter with a default-constructed struct UDF: <c>.Filter&lt;TtlAlive&gt;()</c>.</summary>
     public Pipe Filter<T>() where T : struct, IFilter => Filter(default(T));

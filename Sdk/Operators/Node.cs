@@ -54,7 +54,7 @@ public abstract class Node
     /// UDFs run their loop inside one try per batch, so a throwing plugin loses only that packet, the
     /// batch stays consistent and the core keeps running.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private protected void NoteFault(Exception e)
+    internal void NoteFault(Exception e)
     {
         _faulted++;
         LastFault = e;

@@ -11,6 +11,10 @@ public sealed partial class Pipe
 {
     private Action<Node>? _attach;
     private readonly string _origin;
+    // When this pipe is the output of a fused node: that node, and how it was linked to its input (to
+    // relink a longer fused node in its place when another per-packet operator follows).
+    private FusedNode? _fused;
+    private Action<Node>? _fusedLink;
 
     internal Pipe(GraphBuilder builder, Action<Node> attach, string origin)
     {
@@ -31,15 +35,54 @@ public sealed partial class Pipe
         return new Pipe(Builder, n => node.Next = n, node.Name);
     }
 
+    /// <summary>Append a per-packet operator: <paramref name="stage"/> runs in the fused node this pipe
+    /// comes out of (a longer one replaces it) or in a new one; <paramref name="node"/> is the operator's
+    /// node in the graph (name, counters). Returns the output after the stage.</summary>
+    internal Pipe Fuse<TStage>(TStage stage, StageNode node, string kind) where TStage : struct, IStage
+    {
+        var attach = EnsureOpen();
+        Register(node, kind);
+        FusedNode fused;
+        Action<Node> link;
+        if (ExtendsFused(out var tail))
+        {
+            fused = tail.Append(stage, node);
+            link = _fusedLink!;
+        }
+        else
+        {
+            fused = new FusedNode<TStage>(stage, node);
+            link = attach;
+        }
+        fused.Core = Builder.Core;
+        link(fused);
+        _attach = null;
+        return new Pipe(Builder, n => fused.Next = n, node.Name) { _fused = fused, _fusedLink = link };
+    }
+
+    /// <summary>The index the next stage appended here gets in its fused node (stages record it for fault accounting).</summary>
+    internal int NextStageIndex => ExtendsFused(out var tail) ? tail.StageCount : 0;
+
+    private bool ExtendsFused(out FusedNode tail)
+    {
+        tail = _fused!;
+        return _fused is not null && _fused.StageCount < FusedNode.MaxStages;
+    }
+
     /// <summary>Attach a node to this output (terminal or multi-output nodes).</summary>
     internal void Connect(Node node, string kind)
     {
         var attach = EnsureOpen();
+        Register(node, kind);
+        attach(node);
+        _attach = null;
+    }
+
+    private void Register(Node node, string kind)
+    {
         node.Core = Builder.Core;
         if (node.Name.Length == 0) node.Name = Builder.NameFor(kind);
         Builder.Nodes.Add(node);
-        attach(node);
-        _attach = null;
     }
 
     /// <summary>Throw unless this output is still free (checked before an operator creates shared state).</summary>

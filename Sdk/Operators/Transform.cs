@@ -16,7 +16,11 @@ internal struct TransformAsFilter<T>(T udf) : IFilter where T : ITransform
 public sealed partial class Pipe
 {
     /// <summary>Run <paramref name="udf"/> on every packet (thesis 3.1.1 transform). Specialised per struct type.</summary>
-    public Pipe Transform<T>(T udf) where T : ITransform => Then(new FilterNode<TransformAsFilter<T>>(new(udf)), "transform");
+    public Pipe Transform<T>(T udf) where T : ITransform
+    {
+        var node = new FilterNode<TransformAsFilter<T>>();
+        return Fuse(new FilterStage<TransformAsFilter<T>>(new(udf), node, NextStageIndex), node, "transform");
+    }
 
     /// <summary>Transform with a default-constructed struct UDF: <c>.Transform&lt;DecrementTtl&gt;()</c>.</summary>
     public Pipe Transform<T>() where T : struct, ITransform => Transform(default(T));

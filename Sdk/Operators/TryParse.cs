@@ -1,27 +1,43 @@
+using System.Runtime.CompilerServices;
+
 namespace Switchboard.Sdk;
 
 /// <summary>Parse when the header is there; otherwise pass the packet on unchanged (for NFs such as a
-/// monitor that must not drop traffic they do not understand). Failures are still counted.</summary>
-internal sealed unsafe class TryParseNode<T> : Node where T : struct, IHeader
+/// monitor that must not drop traffic they do not understand). Failures are still counted.
+/// Runs as a <see cref="TryParseStage{T}"/>.</summary>
+internal sealed class TryParseNode<T> : StageNode where T : struct, IHeader
 {
     public long NotParsed;
+}
 
-    internal override void Process(PacketBatch batch)
+internal unsafe struct TryParseStage<T>(TryParseNode<T> node) : IStage where T : struct, IHeader
+{
+    private int _notParsed;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool Run(PacketDesc* d, ref int mark)
     {
-        int n = batch.Count;
-        _in += n;
-        long notParsed = 0;
-        fixed (PacketDesc** items = batch.Items)
-            for (int i = 0; i < n; i++)
-                if (HeaderParser.Parse(items[i], T.Kind) != ParseStatus.Ok) notParsed++;
-        NotParsed += notParsed;
-        Emit(batch);
+        if (HeaderParser.Parse(d, T.Kind) != ParseStatus.Ok) _notParsed++;
+        return true;
     }
+
+    public void Settle(ref int remaining)
+    {
+        node.Credit(remaining, 0);
+        node.NotParsed += _notParsed;
+        _notParsed = 0;
+    }
+
+    public readonly Node? Fault(int index) => null;
 }
 
 public sealed partial class Pipe
 {
     /// <summary>Parse <typeparamref name="T"/> where present; packets without it continue unparsed
     /// (check with <see cref="Packet.Has"/>).</summary>
-    public Pipe TryParse<T>() where T : struct, IHeader => Then(new TryParseNode<T>(), $"try-parse-{T.Kind.ToString().ToLowerInvariant()}");
+    public Pipe TryParse<T>() where T : struct, IHeader
+    {
+        var node = new TryParseNode<T>();
+        return Fuse(new TryParseStage<T>(node), node, $"try-parse-{T.Kind.ToString().ToLowerInvariant()}");
+    }
 }

@@ -3,12 +3,13 @@ namespace Switchboard.Sdk;
 // Per-packet user functions (UDFs): struct UDF or delegate?
 //
 // Struct UDF (preferred on hot paths): `struct DecrementTtl : ITransform { ... }` passed as
-// `.Transform<DecrementTtl>()` or `.Transform(new Limit(64))`. Each operator is a generic node over the
-// UDF type (`FilterNode<T>`; a transform is a filter that keeps everything), and for a struct T the JIT compiles a separate copy of the batch loop
-// with T's method called directly, so it can inline it: no delegate or interface dispatch, no closure,
-// no allocation per packet. This is the C# analogue of the Rust monomorphisation NetBricks relies on.
-// The struct lives inside the node, so its fields are per-node state (per core: each core builds its
-// own replica of the graph).
+// `.Transform<DecrementTtl>()` or `.Transform(new Limit(64))`. Each operator is a generic stage over the
+// UDF type (`FilterStage<T>`; a transform is a filter that keeps everything), consecutive per-packet
+// stages are fused into one node (`FusedNode<Then<..>>`, see Stage.cs), and for struct types the JIT
+// compiles one batch loop with every stage and T's method inlined: no delegate or interface dispatch,
+// no closure, no allocation per packet. This is the C# analogue of the Rust monomorphisation NetBricks
+// relies on. The struct lives inside the fused node, so its fields are per-operator state (per core:
+// each core builds its own replica of the graph).
 //
 // Delegate (`.Transform(p => ...)`): shorter to write, fine for tests, control-plane-ish paths and
 // rarely taken branches. It costs an indirect call per packet that the JIT cannot inline, and a

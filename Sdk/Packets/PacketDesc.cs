@@ -134,12 +134,13 @@ internal unsafe struct HeaderStack
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Push(HeaderKind kind, int offset, int length)
     {
-        if (Depth == PacketDesc.MaxHeaders) return false;
-        Kinds[Depth] = (byte)kind;
-        Offsets[Depth] = (ushort)offset;
-        Lengths[Depth] = (ushort)length;
+        int depth = Depth; // read once: the byte stores below could alias it, so each use would reload it
+        if (depth == PacketDesc.MaxHeaders) return false;
+        Kinds[depth] = (byte)kind;
+        Offsets[depth] = (ushort)offset;
+        Lengths[depth] = (ushort)length;
         ByKind[(int)kind] = (ushort)offset;
-        Depth++;
+        Depth = (byte)(depth + 1);
         return true;
     }
 

@@ -13,7 +13,7 @@ public unsafe class NoAllocationTests
 
     private static long AllocatedWhileRunning(GraphHarness h, byte[][] warm, byte[][] measured)
     {
-        var entry = h.Builder.Nodes[0];
+        var entry = h.Entry;
         var batch = new PacketBatch(32);
         void Run(byte[][] frames)
         {

@@ -34,7 +34,7 @@ public unsafe class NoAllocationTests
             Frames.Tcp("192.168.1.10", "10.0.0.80", (ushort)(3000 + i), 80, seq: (uint)(101 + text.Length * round), ack: 501, payload: text),
             Frames.Udp("192.168.1.10", "10.0.0.53", (ushort)(5000 + i), 53, payload: text),
         }).ToArray();
-        var entry = h.Builder.Nodes[0];
+        var entry = h.Entry;
         var batch = new PacketBatch(32);
         void Run(byte[][] frames)
         {

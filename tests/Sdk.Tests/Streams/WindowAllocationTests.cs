@@ -23,7 +23,7 @@ public unsafe class WindowAllocationTests
         var h = new GraphHarness();
         var counter = new Counter();
         h.Input.Parse<Ethernet>().Parse<Ipv4>().Parse<Tcp>().Window(new WindowOptions { WindowSize = 64, Slide = 16, Consume = consumeAndPacketize }, new CountBytes(counter, consumeAndPacketize)).Drop();
-        var entry = h.Builder.Nodes[0];
+        var entry = h.Entry;
         var batch = new PacketBatch();
         var payload = new byte[100];
         // Pre-built frames for 20 connections: SYN, three data segments (one out of order) and FIN.

@@ -33,6 +33,9 @@ internal sealed unsafe class GraphHarness
     /// <summary>Lines the event scheduler logged.</summary>
     public List<string> Log { get; } = [];
 
+    /// <summary>The node the input pipe feeds (with fusion: the fused node running the first operators).</summary>
+    public Node Entry => _entry[0] ?? throw new InvalidOperationException("the input pipe is not connected");
+
     /// <summary>Every node of the graph of type <typeparamref name="T"/>, in build order.</summary>
     public T[] Nodes<T>() => Builder.Nodes.OfType<T>().ToArray();
 
