@@ -1,7 +1,10 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Switchboard.Host.Config;
 using Switchboard.Host.Runtime;
 using Switchboard.PolicyCheck.Models;
 using Switchboard.PolicyCheck.Verification;
+using Switchboard.Sdk;
 
 namespace Switchboard.Host.Activation;
 
@@ -11,8 +14,10 @@ namespace Switchboard.Host.Activation;
 /// then be: each port an end host in its own policy group, each chain a path from its port through its NF
 /// instances to its port, each NF instance the model its plugin ships. A violated invariant refuses activation
 /// with its counterexample; an undecided one refuses too unless the operator accepts unknown verdicts.
-/// <para>An NF whose model takes configuration parameters needs its plugins.json config translated into them; the
-/// host does not do that translation yet, so such an NF makes every invariant unknown (never "holds").</para>
+/// <para>A port's group has the prefixes the port declares (<c>"prefixes"</c> in plugins.json), else a synthetic
+/// <c>10.{k/256}.{k%256}.0/24</c> (k = the port's index in name order). An NF whose model takes configuration parameters
+/// gets them from its plugin (<see cref="IModelConfig"/>, called on a fresh instance); one that does not implement it, or
+/// whose config it cannot express, makes every invariant unknown (never "holds").</para>
 /// </summary>
 internal static class ActivationGate
 {
@@ -22,12 +27,17 @@ internal static class ActivationGate
     public static Outcome Check(IReadOnlyDictionary<string, PortSpec> ports, IReadOnlyList<ChainSpec> chains,
         IReadOnlyDictionary<string, NfSpec> nfs, IReadOnlyList<InvariantSpec> invariants, NfRegistry registry,
         bool acceptUnknown, CancellationToken cancel = default) =>
-        Check(ports, chains, nfs, invariants, spec => registry.ModelOf(spec.Type), acceptUnknown, cancel);
+        Check(ports, chains, nfs, invariants, spec => registry.ModelOf(spec.Type), acceptUnknown, cancel, ConfiguratorOf(registry));
+
+    /// <summary>Creates a fresh instance of the NF's type and returns it when it translates its config for its model.</summary>
+    public static Func<NfSpec, IModelConfig?> ConfiguratorOf(NfRegistry registry) =>
+        spec => registry.Names.Contains(spec.Type) ? registry.Create(spec.Type) as IModelConfig : null;
 
     /// <param name="modelOf">The model file (name, text) of an NF instance; a hot replace passes the incoming plugin's.</param>
+    /// <param name="configuratorOf">The NF instance that translates its config into its model's parameters (null: none do).</param>
     public static Outcome Check(IReadOnlyDictionary<string, PortSpec> ports, IReadOnlyList<ChainSpec> chains,
         IReadOnlyDictionary<string, NfSpec> nfs, IReadOnlyList<InvariantSpec> invariants, Func<NfSpec, (string File, string Text)?> modelOf,
-        bool acceptUnknown, CancellationToken cancel = default)
+        bool acceptUnknown, CancellationToken cancel = default, Func<NfSpec, IModelConfig?>? configuratorOf = null)
     {
         if (invariants.Count == 0) return new Outcome(true, []);
         var blockers = new List<string>();
@@ -36,14 +46,15 @@ internal static class ActivationGate
         int k = 0;
         foreach (var name in ports.Keys.Order(StringComparer.Ordinal))
         {
-            builder.Group("net-" + name, $"10.{k / 256}.{k % 256}.0/24").Host(name, "net-" + name);
+            string[] prefixes = ports[name].Prefixes.Count > 0 ? [.. ports[name].Prefixes] : [$"10.{k / 256}.{k % 256}.0/24"];
+            builder.Group("net-" + name, prefixes).Host(name, "net-" + name);
             k++;
         }
         foreach (var (name, spec) in nfs.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
-            var model = ModelFor(spec, modelOf, ref catalog, out var problem);
+            var model = ModelFor(spec, modelOf, configuratorOf, ref catalog, out var config, out var problem);
             if (model is null) { blockers.Add(problem!); continue; }
-            builder.Function(name, model);
+            builder.Function(name, model, config);
         }
         foreach (var chain in chains) builder.Chain(chain.From, chain.Through, chain.To);
         foreach (var inv in invariants) builder.Invariant(inv.Name, inv.Kind, inv.From, inv.To, inv.Through.Count > 0 ? inv.Through : null, expect: inv.Expect);
@@ -60,9 +71,11 @@ internal static class ActivationGate
     }
 
     /// <summary>The model class of an NF instance, its plugin's model file added to <paramref name="catalog"/>.</summary>
-    private static string? ModelFor(NfSpec spec, Func<NfSpec, (string File, string Text)?> modelOf, ref ModelCatalog catalog, out string? problem)
+    private static string? ModelFor(NfSpec spec, Func<NfSpec, (string File, string Text)?> modelOf, Func<NfSpec, IModelConfig?>? configuratorOf,
+        ref ModelCatalog catalog, out JsonNode? config, out string? problem)
     {
         problem = null;
+        config = null;
         if (modelOf(spec) is not { } file)
         {
             problem = $"NF '{spec.Name}' ({spec.Type}) ships no VMN model, so nothing can be proved about it";
@@ -76,6 +89,26 @@ internal static class ActivationGate
         }
         var library = ModelLibrary.Names.ToHashSet(StringComparer.Ordinal);
         var own = parsed.Models.Where(m => !library.Contains(m.Name)).ToList();
+        var configuration = own.Any(m => m.Parameters.Count > 0) ? Translate(spec, configuratorOf, out problem) : null;
+        if (problem is not null) return null;
+        if (configuration is not null)
+        {
+            var chosen = own.FirstOrDefault(m => m.Name == configuration.Model);
+            if (chosen is null)
+            {
+                problem = $"NF '{spec.Name}' ({spec.Type}): its plugin configures model {configuration.Model}, which {file.File} does not declare";
+                return null;
+            }
+            try { config = JsonNode.Parse(configuration.ParametersJson) as JsonObject; }
+            catch (JsonException) { config = null; }
+            if (config is null)
+            {
+                problem = $"NF '{spec.Name}' ({spec.Type}): its plugin's model configuration is not a JSON object";
+                return null;
+            }
+            catalog = catalog.WithModelFile(file.Text, file.File);
+            return chosen.Name;
+        }
         if (own.Count != 1)
         {
             problem = $"NF '{spec.Name}' ({spec.Type}): its model file {file.File} declares {own.Count} models; the gate needs exactly one";
@@ -90,5 +123,23 @@ internal static class ActivationGate
         }
         catalog = catalog.WithModelFile(file.Text, file.File);
         return model.Name;
+    }
+
+    /// <summary>The NF's own translation of its plugins.json config; null with no problem when it has none.</summary>
+    private static ModelConfiguration? Translate(NfSpec spec, Func<NfSpec, IModelConfig?>? configuratorOf, out string? problem)
+    {
+        problem = null;
+        IModelConfig? configurator;
+        try { configurator = configuratorOf?.Invoke(spec); }
+        catch (Exception e) { problem = $"NF '{spec.Name}' ({spec.Type}): could not create an instance to translate its config: {e.Message}"; return null; }
+        if (configurator is null) return null;
+        try
+        {
+            var config = new NfConfig(spec.Config, spec.Path + ".config");
+            var result = configurator.ModelConfig(config);
+            if (result is null) problem = $"NF '{spec.Name}' ({spec.Type}): its plugin cannot express this config in its model soundly";
+            return result;
+        }
+        catch (Exception e) { problem = $"NF '{spec.Name}' ({spec.Type}): translating its config for its model failed: {e.Message}"; return null; }
     }
 }
