@@ -14,7 +14,7 @@ namespace Switchboard.Plugins.Firewall;
 /// connections never expire, so "not established" in the model is narrower than "new" in the plugin);</item>
 /// <item>a drop rule with a state match is left out (packets it drops fall through to the later rules);</item>
 /// <item><c>in N</c> and <c>state related</c> go through the model's oracles (<c>arrived_on</c>, <c>related</c>),
-/// which may take any value.</item>
+/// which may take any value; a related match is confined to ICMP (protocol 1), as only ICMP errors are related.</item>
 /// </list>
 /// Rule lists (e.g. <c>port 80,443</c>) become one model rule per element of their cross product; address ranges
 /// become CIDR prefixes.
@@ -22,6 +22,7 @@ namespace Switchboard.Plugins.Firewall;
 internal static class FirewallModel
 {
     private const int MaxModelRules = 4096;
+    private const string RelatedMatch = "\"related\":true";
     private const int MaxInputPorts = 256;
     private static readonly UInt128 V4Low = (UInt128)0xFFFF_0000_0000UL;
     private static readonly UInt128 V4High = (UInt128)0xFFFF_FFFF_FFFFUL;
@@ -64,12 +65,19 @@ internal static class FirewallModel
         foreach (var ip in Or(inPorts))
         foreach (var st in Or(states))
         {
+            // Only ICMP errors are related (IPv4: protocol 1), so the related oracle is confined to them.
+            var proto = pr;
+            if (st == RelatedMatch)
+            {
+                if (proto is not null && proto != "1") continue;
+                proto = "1";
+            }
             var sb = new StringBuilder("{");
             if (s is not null) sb.Append("\"src\":\"").Append(s).Append("\",");
             if (d is not null) sb.Append("\"dst\":\"").Append(d).Append("\",");
             if (sp is not null) sb.Append("\"src_port\":").Append(sp).Append(',');
             if (dp is not null) sb.Append("\"dst_port\":").Append(dp).Append(',');
-            if (pr is not null) sb.Append("\"proto\":").Append(pr).Append(',');
+            if (proto is not null) sb.Append("\"proto\":").Append(proto).Append(',');
             if (ip is not null) sb.Append("\"in_iface\":").Append(ip).Append(',');
             if (st is not null) sb.Append(st).Append(',');
             sb.Append("\"accept\":").Append(Bool(accept)).Append('}');
@@ -93,7 +101,7 @@ internal static class FirewallModel
         if (states.Contains(ConnState.New) || states.Contains(ConnState.Invalid)) return null;   // widened
         var list = new List<string?>();
         if (states.Contains(ConnState.Established)) list.Add("\"conn\":true");
-        if (states.Contains(ConnState.Related)) list.Add("\"related\":true");
+        if (states.Contains(ConnState.Related)) list.Add(RelatedMatch);
         return list;
     }
 

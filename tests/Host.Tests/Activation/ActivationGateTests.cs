@@ -73,11 +73,12 @@ public class ActivationGateTests
     [Test]
     public void An_nf_whose_model_needs_configuration_makes_invariants_unknown_and_refuses_unless_accepted()
     {
-        string json = Deployment(TtlAndMonitor + ", \"fw\": { \"type\": \"firewall\", \"config\": { \"default\": \"accept\", \"rules\": [] } }",
+        // lpm's model takes routes and its plugin does not translate them (no IModelConfig).
+        string json = Deployment(TtlAndMonitor + ", \"fw\": { \"type\": \"lpm\", \"config\": { \"default\": 1 } }",
             "\"fw\", \"ttl\", \"mon\"", """{ "name": "monitored", "kind": "traversal", "from": "gen", "to": "sink", "through": ["mon"] }""");
         var refused = Check(json);
         Assert.That(refused.Allowed, Is.False);
-        Assert.That(string.Join("\n", refused.Lines), Does.Contain("monitored: unknown").And.Contain("NF 'fw' (firewall)").And.Contain("takes configuration"));
+        Assert.That(string.Join("\n", refused.Lines), Does.Contain("monitored: unknown").And.Contain("NF 'fw' (lpm)").And.Contain("takes configuration"));
         var accepted = Check(json, acceptUnknown: true);
         Assert.That(accepted.Allowed, Is.True);
         Assert.That(accepted.Lines, Has.Some.Contains("WARNING"));
