@@ -54,7 +54,7 @@ internal static class ActivationGate
         {
             var model = ModelFor(spec, modelOf, configuratorOf, ref catalog, out var config, out var problem);
             if (model is null) { blockers.Add(problem!); continue; }
-            builder.Function(name, model, config);
+            builder.Function(name, model, config?.Parameters, [.. config?.Addresses ?? []]);
         }
         foreach (var chain in chains) builder.Chain(chain.From, chain.Through, chain.To);
         foreach (var inv in invariants) builder.Invariant(inv.Name, inv.Kind, inv.From, inv.To, inv.Through.Count > 0 ? inv.Through : null, expect: inv.Expect);
@@ -72,7 +72,7 @@ internal static class ActivationGate
 
     /// <summary>The model class of an NF instance, its plugin's model file added to <paramref name="catalog"/>.</summary>
     private static string? ModelFor(NfSpec spec, Func<NfSpec, (string File, string Text)?> modelOf, Func<NfSpec, IModelConfig?>? configuratorOf,
-        ref ModelCatalog catalog, out JsonNode? config, out string? problem)
+        ref ModelCatalog catalog, out (JsonNode Parameters, IReadOnlyList<string> Addresses)? config, out string? problem)
     {
         problem = null;
         config = null;
@@ -99,13 +99,15 @@ internal static class ActivationGate
                 problem = $"NF '{spec.Name}' ({spec.Type}): its plugin configures model {configuration.Model}, which {file.File} does not declare";
                 return null;
             }
-            try { config = JsonNode.Parse(configuration.ParametersJson) as JsonObject; }
-            catch (JsonException) { config = null; }
-            if (config is null)
+            JsonNode? parameters;
+            try { parameters = JsonNode.Parse(configuration.ParametersJson) as JsonObject; }
+            catch (JsonException) { parameters = null; }
+            if (parameters is null)
             {
                 problem = $"NF '{spec.Name}' ({spec.Type}): its plugin's model configuration is not a JSON object";
                 return null;
             }
+            config = (parameters, configuration.Addresses);
             catalog = catalog.WithModelFile(file.Text, file.File);
             return chosen.Name;
         }

@@ -35,6 +35,8 @@ internal static class FirewallModel
             if (!AddRule(rule, acls)) return null;
             if (acls.Count > MaxModelRules) return null;
         }
+        // The model's encoder needs a non-empty list; a catch-all rule with the default action means the same.
+        if (acls.Count == 0) acls.Add("{\"accept\":" + Bool(defaultAccept) + "}");
         var json = "{\"acls\":[" + string.Join(",", acls) + "],\"default_accept\":" + Bool(defaultAccept) + "}";
         return new ModelConfiguration("StatefulFirewall", json);
     }

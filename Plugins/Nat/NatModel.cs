@@ -19,6 +19,8 @@ internal static class NatModel
     {
         if (cfg.Pool.Length != 1 || cfg.DnatForward.Count > 0) return null;
         uint a = cfg.Pool[0];
-        return new ModelConfiguration("NatSnat", $"{{\"nat_address\":\"{a >> 24}.{(a >> 16) & 255}.{(a >> 8) & 255}.{a & 255}\"}}");
+        string address = $"{a >> 24}.{(a >> 16) & 255}.{(a >> 8) & 255}.{a & 255}";
+        // The public address is the NAT's own: replies to it come back to this NF.
+        return new ModelConfiguration("NatSnat", "{\"nat_address\":\"" + address + "\"}") { Addresses = [address] };
     }
 }

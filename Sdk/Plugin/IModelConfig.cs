@@ -22,4 +22,9 @@ public interface IModelConfig
 /// <param name="ParametersJson">A JSON object with one property per model parameter, in the shapes the VMN
 /// configuration binder reads: Bool and Int as literals, Address as an address or prefix text, tuples as arrays,
 /// case classes as objects (a missing Option field is None), List/Set as arrays.</param>
-public sealed record ModelConfiguration(string Model, string ParametersJson);
+public sealed record ModelConfiguration(string Model, string ParametersJson)
+{
+    /// <summary>IPv4 addresses the NF instance itself owns in the model's network (e.g. a NAT's public address, which
+    /// its model compares destinations with); empty for none.</summary>
+    public IReadOnlyList<string> Addresses { get; init; } = [];
+}

@@ -36,7 +36,7 @@ public class ModelConfigGateTests
     public void Firewall_rules_that_drop_traffic_between_the_ports_prefixes_make_isolation_hold()
     {
         var o = Check(Deployment("""
-            { "default": "accept", "rules": [ "accept state established", "drop from 10.1.0.0/16 to 10.2.0.0/16", "drop state invalid" ] }
+            { "default": "accept", "rules": [ "drop from 10.1.0.0/16 to 10.2.0.0/16", "drop state invalid" ] }
             """, Isolation));
         Assert.That(o.Allowed, Is.True, string.Join("\n", o.Lines));
         Assert.That(o.Lines[0], Does.StartWith("invariant inside-never-reaches-outside: holds"));
@@ -83,6 +83,6 @@ public class ModelConfigGateTests
         var text = string.Join("\n", o.Lines);
         Assert.That(o.Allowed, Is.True, text);
         Assert.That(text, Does.Not.Contain("unknown"));
-        Assert.That(text, Does.Contain("egress-monitored: holds").And.Contain("egress-firewalled: holds").And.Contain("guest-reaches-wan-only-by-related-icmp: violated"));
+        Assert.That(text, Does.Contain("egress-monitored: holds").And.Contain("egress-firewalled: holds").And.Contain("wan-never-sees-lan-addresses: holds").And.Contain("lan-data-reaches-wan: violated"));
     }
 }
