@@ -85,4 +85,27 @@ public class ModelConfigGateTests
         Assert.That(text, Does.Not.Contain("unknown"));
         Assert.That(text, Does.Contain("egress-monitored: holds").And.Contain("egress-firewalled: holds").And.Contain("wan-never-sees-lan-addresses: holds").And.Contain("lan-data-reaches-wan: violated"));
     }
+
+    [Test]
+    public void A_nat_mode_load_balancer_sends_clients_to_its_backends_and_a_dsr_one_stays_unknown()
+    {
+        const string Lb = """
+            {
+              "cores": 1,
+              "ports": {
+                "clients": { "type": "generator", "flows": 10, "prefixes": ["172.16.0.0/12"] },
+                "servers": { "type": "null", "prefixes": ["10.2.0.0/16"] }
+              },
+              "nfs": { "lb": { "type": "maglev", "config": { "mode": "MODE", "backends": { "web1": BACKEND } } } },
+              "chains": [ { "name": "vip", "from": "clients", "through": ["lb"], "to": "servers" } ],
+              "invariants": [ { "name": "clients-reach-servers", "kind": "isolation", "from": "clients", "to": "servers", "expect": "violated" } ]
+            }
+            """;
+        var nat = Check(Lb.Replace("MODE", "nat").Replace("BACKEND", """{ "ip": "10.2.0.1" }"""));
+        Assert.That(nat.Allowed, Is.True, string.Join("\n", nat.Lines));
+        Assert.That(nat.Lines[0], Does.StartWith("invariant clients-reach-servers: violated"));
+        var dsr = Check(Lb.Replace("MODE", "dsr").Replace("BACKEND", """{ "mac": "02:00:00:00:01:01" }"""));
+        Assert.That(dsr.Allowed, Is.False);
+        Assert.That(string.Join("\n", dsr.Lines), Does.Contain("clients-reach-servers: unknown").And.Contain("cannot express this config"));
+    }
 }
