@@ -108,4 +108,24 @@ public class ModelConfigGateTests
         Assert.That(dsr.Allowed, Is.False);
         Assert.That(string.Join("\n", dsr.Lines), Does.Contain("clients-reach-servers: unknown").And.Contain("cannot express this config"));
     }
+
+    [TestCase("10.2.0.0/16", true)]
+    [TestCase("10.3.0.0/16", false)]
+    public void A_router_without_a_route_to_the_outside_ports_prefixes_isolates_it(string route, bool reaches)
+    {
+        string json = $$"""
+            {
+              "cores": 1,
+              "ports": {
+                "inside": { "type": "generator", "flows": 10, "prefixes": ["10.1.0.0/16"] },
+                "outside": { "type": "null", "prefixes": ["10.2.0.0/16"] }
+              },
+              "nfs": { "r": { "type": "lpm", "config": { "routes": [ { "prefix": "{{route}}", "nextHop": 1 } ] } } },
+              "chains": [ { "name": "main", "from": "inside", "through": ["r"], "to": "outside" } ],
+              "invariants": [ {{Isolation}} ]
+            }
+            """;
+        var o = Check(json);
+        Assert.That(o.Lines[0], Does.StartWith($"invariant inside-never-reaches-outside: {(reaches ? "violated" : "holds")}"), string.Join("\n", o.Lines));
+    }
 }
