@@ -17,7 +17,8 @@ namespace Switchboard.Host.Activation;
 /// <para>A port's group has the prefixes the port declares (<c>"prefixes"</c> in plugins.json), else a synthetic
 /// <c>10.{k/256}.{k%256}.0/24</c> (k = the port's index in name order). An NF whose model takes configuration parameters
 /// gets them from its plugin (<see cref="IModelConfig"/>, called on a fresh instance); one that does not implement it, or
-/// whose config it cannot express, makes every invariant unknown (never "holds").</para>
+/// whose config it cannot express, makes every invariant unknown (never "holds"); so does a node that leaves towards one
+/// port by different next hops in two chains, which routing by destination cannot model.</para>
 /// </summary>
 internal static class ActivationGate
 {
@@ -56,6 +57,7 @@ internal static class ActivationGate
             if (model is null) { blockers.Add(problem!); continue; }
             builder.Function(name, model, config?.Parameters, [.. config?.Addresses ?? []]);
         }
+        if (AmbiguousRoute(chains) is { } ambiguous) blockers.Add(ambiguous);
         foreach (var chain in chains) builder.Chain(chain.From, chain.Through, chain.To);
         foreach (var inv in invariants) builder.Invariant(inv.Name, inv.Kind, inv.From, inv.To, inv.Through.Count > 0 ? inv.Through : null, expect: inv.Expect);
 
@@ -125,6 +127,28 @@ internal static class ActivationGate
         }
         catalog = catalog.WithModelFile(file.Text, file.File);
         return model.Name;
+    }
+
+    /// <summary>The gate's network routes each chain by its destination port, so two chains that leave the same node
+    /// towards the same port by different next hops cannot both be modelled (the model would send one chain's packets
+    /// down the other's path); such a network is not checked. Null when every (node, destination) has one next hop.</summary>
+    private static string? AmbiguousRoute(IReadOnlyList<ChainSpec> chains)
+    {
+        var next = new Dictionary<(string Node, string To), (string Next, string Chain)>();
+        foreach (var chain in chains)
+        {
+            var hops = new List<string> { chain.From };
+            hops.AddRange(chain.Through);
+            for (int i = 0; i < hops.Count; i++)
+            {
+                string hop = i + 1 < hops.Count ? hops[i + 1] : chain.To;
+                if (next.TryGetValue((hops[i], chain.To), out var seen) && seen.Next != hop)
+                    return $"'{hops[i]}' forwards towards port '{chain.To}' to '{seen.Next}' in chain {seen.Chain} but to '{hop}' in chain {chain.Name}; " +
+                           "the gate's network routes by destination port and cannot model both";
+                next.TryAdd((hops[i], chain.To), (hop, chain.Name));
+            }
+        }
+        return null;
     }
 
     /// <summary>The NF's own translation of its plugins.json config; null with no problem when it has none.</summary>

@@ -128,4 +128,22 @@ public class ModelConfigGateTests
         var o = Check(json);
         Assert.That(o.Lines[0], Does.StartWith($"invariant inside-never-reaches-outside: {(reaches ? "violated" : "holds")}"), string.Join("\n", o.Lines));
     }
+
+    [Test]
+    public void An_nf_leaving_towards_one_port_by_two_paths_is_not_modelled_and_stays_unknown()
+    {
+        // Routing by destination would send b's packets down a's path (through mon), which the switch does not do.
+        const string json = """
+            {
+              "cores": 1,
+              "ports": { "a": { "type": "generator", "flows": 10 }, "b": { "type": "generator", "flows": 10 }, "c": { "type": "null" } },
+              "nfs": { "fw": { "type": "firewall", "config": { "default": "accept" } }, "mon": { "type": "monitor" } },
+              "chains": [ { "name": "via-mon", "from": "a", "through": ["fw", "mon"], "to": "c" }, { "name": "direct", "from": "b", "through": ["fw"], "to": "c" } ],
+              "invariants": [ { "name": "b-reaches-c", "kind": "isolation", "from": "b", "to": "c", "expect": "violated" } ]
+            }
+            """;
+        var o = Check(json);
+        Assert.That(o.Allowed, Is.False);
+        Assert.That(string.Join("\n", o.Lines), Does.Contain("b-reaches-c: unknown").And.Contain("'fw' forwards towards port 'c' to 'mon' in chain via-mon but to 'c' in chain direct"));
+    }
 }
