@@ -1,7 +1,10 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Switchboard.Host.Config;
 using Switchboard.Host.Runtime;
 using Switchboard.PolicyCheck.Models;
 using Switchboard.PolicyCheck.Verification;
+using Switchboard.Sdk;
 
 namespace Switchboard.Host.Activation;
 
@@ -11,8 +14,11 @@ namespace Switchboard.Host.Activation;
 /// then be: each port an end host in its own policy group, each chain a path from its port through its NF
 /// instances to its port, each NF instance the model its plugin ships. A violated invariant refuses activation
 /// with its counterexample; an undecided one refuses too unless the operator accepts unknown verdicts.
-/// <para>An NF whose model takes configuration parameters needs its plugins.json config translated into them; the
-/// host does not do that translation yet, so such an NF makes every invariant unknown (never "holds").</para>
+/// <para>A port's group has the prefixes the port declares (<c>"prefixes"</c> in plugins.json), else a synthetic
+/// <c>10.{k/256}.{k%256}.0/24</c> (k = the port's index in name order). An NF whose model takes configuration parameters
+/// gets them from its plugin (<see cref="IModelConfig"/>, called on a fresh instance); one that does not implement it, or
+/// whose config it cannot express, makes every invariant unknown (never "holds"); so does a node that leaves towards one
+/// port by different next hops in two chains, which routing by destination cannot model.</para>
 /// </summary>
 internal static class ActivationGate
 {
@@ -22,12 +28,17 @@ internal static class ActivationGate
     public static Outcome Check(IReadOnlyDictionary<string, PortSpec> ports, IReadOnlyList<ChainSpec> chains,
         IReadOnlyDictionary<string, NfSpec> nfs, IReadOnlyList<InvariantSpec> invariants, NfRegistry registry,
         bool acceptUnknown, CancellationToken cancel = default) =>
-        Check(ports, chains, nfs, invariants, spec => registry.ModelOf(spec.Type), acceptUnknown, cancel);
+        Check(ports, chains, nfs, invariants, spec => registry.ModelOf(spec.Type), acceptUnknown, cancel, ConfiguratorOf(registry));
+
+    /// <summary>Creates a fresh instance of the NF's type and returns it when it translates its config for its model.</summary>
+    public static Func<NfSpec, IModelConfig?> ConfiguratorOf(NfRegistry registry) =>
+        spec => registry.Names.Contains(spec.Type) ? registry.Create(spec.Type) as IModelConfig : null;
 
     /// <param name="modelOf">The model file (name, text) of an NF instance; a hot replace passes the incoming plugin's.</param>
+    /// <param name="configuratorOf">The NF instance that translates its config into its model's parameters (null: none do).</param>
     public static Outcome Check(IReadOnlyDictionary<string, PortSpec> ports, IReadOnlyList<ChainSpec> chains,
         IReadOnlyDictionary<string, NfSpec> nfs, IReadOnlyList<InvariantSpec> invariants, Func<NfSpec, (string File, string Text)?> modelOf,
-        bool acceptUnknown, CancellationToken cancel = default)
+        bool acceptUnknown, CancellationToken cancel = default, Func<NfSpec, IModelConfig?>? configuratorOf = null)
     {
         if (invariants.Count == 0) return new Outcome(true, []);
         var blockers = new List<string>();
@@ -36,15 +47,17 @@ internal static class ActivationGate
         int k = 0;
         foreach (var name in ports.Keys.Order(StringComparer.Ordinal))
         {
-            builder.Group("net-" + name, $"10.{k / 256}.{k % 256}.0/24").Host(name, "net-" + name);
+            string[] prefixes = ports[name].Prefixes.Count > 0 ? [.. ports[name].Prefixes] : [$"10.{k / 256}.{k % 256}.0/24"];
+            builder.Group("net-" + name, prefixes).Host(name, "net-" + name);
             k++;
         }
         foreach (var (name, spec) in nfs.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
-            var model = ModelFor(spec, modelOf, ref catalog, out var problem);
+            var model = ModelFor(spec, modelOf, configuratorOf, ref catalog, out var config, out var problem);
             if (model is null) { blockers.Add(problem!); continue; }
-            builder.Function(name, model);
+            builder.Function(name, model, config?.Parameters, [.. config?.Addresses ?? []]);
         }
+        if (AmbiguousRoute(chains) is { } ambiguous) blockers.Add(ambiguous);
         foreach (var chain in chains) builder.Chain(chain.From, chain.Through, chain.To);
         foreach (var inv in invariants) builder.Invariant(inv.Name, inv.Kind, inv.From, inv.To, inv.Through.Count > 0 ? inv.Through : null, expect: inv.Expect);
 
@@ -60,9 +73,11 @@ internal static class ActivationGate
     }
 
     /// <summary>The model class of an NF instance, its plugin's model file added to <paramref name="catalog"/>.</summary>
-    private static string? ModelFor(NfSpec spec, Func<NfSpec, (string File, string Text)?> modelOf, ref ModelCatalog catalog, out string? problem)
+    private static string? ModelFor(NfSpec spec, Func<NfSpec, (string File, string Text)?> modelOf, Func<NfSpec, IModelConfig?>? configuratorOf,
+        ref ModelCatalog catalog, out (JsonNode Parameters, IReadOnlyList<string> Addresses)? config, out string? problem)
     {
         problem = null;
+        config = null;
         if (modelOf(spec) is not { } file)
         {
             problem = $"NF '{spec.Name}' ({spec.Type}) ships no VMN model, so nothing can be proved about it";
@@ -76,6 +91,28 @@ internal static class ActivationGate
         }
         var library = ModelLibrary.Names.ToHashSet(StringComparer.Ordinal);
         var own = parsed.Models.Where(m => !library.Contains(m.Name)).ToList();
+        var configuration = own.Any(m => m.Parameters.Count > 0) ? Translate(spec, configuratorOf, out problem) : null;
+        if (problem is not null) return null;
+        if (configuration is not null)
+        {
+            var chosen = own.FirstOrDefault(m => m.Name == configuration.Model);
+            if (chosen is null)
+            {
+                problem = $"NF '{spec.Name}' ({spec.Type}): its plugin configures model {configuration.Model}, which {file.File} does not declare";
+                return null;
+            }
+            JsonNode? parameters;
+            try { parameters = JsonNode.Parse(configuration.ParametersJson) as JsonObject; }
+            catch (JsonException) { parameters = null; }
+            if (parameters is null)
+            {
+                problem = $"NF '{spec.Name}' ({spec.Type}): its plugin's model configuration is not a JSON object";
+                return null;
+            }
+            config = (parameters, configuration.Addresses);
+            catalog = catalog.WithModelFile(file.Text, file.File);
+            return chosen.Name;
+        }
         if (own.Count != 1)
         {
             problem = $"NF '{spec.Name}' ({spec.Type}): its model file {file.File} declares {own.Count} models; the gate needs exactly one";
@@ -90,5 +127,45 @@ internal static class ActivationGate
         }
         catalog = catalog.WithModelFile(file.Text, file.File);
         return model.Name;
+    }
+
+    /// <summary>The gate's network routes each chain by its destination port, so two chains that leave the same node
+    /// towards the same port by different next hops cannot both be modelled (the model would send one chain's packets
+    /// down the other's path); such a network is not checked. Null when every (node, destination) has one next hop.</summary>
+    private static string? AmbiguousRoute(IReadOnlyList<ChainSpec> chains)
+    {
+        var next = new Dictionary<(string Node, string To), (string Next, string Chain)>();
+        foreach (var chain in chains)
+        {
+            var hops = new List<string> { chain.From };
+            hops.AddRange(chain.Through);
+            for (int i = 0; i < hops.Count; i++)
+            {
+                string hop = i + 1 < hops.Count ? hops[i + 1] : chain.To;
+                if (next.TryGetValue((hops[i], chain.To), out var seen) && seen.Next != hop)
+                    return $"'{hops[i]}' forwards towards port '{chain.To}' to '{seen.Next}' in chain {seen.Chain} but to '{hop}' in chain {chain.Name}; " +
+                           "the gate's network routes by destination port and cannot model both";
+                next.TryAdd((hops[i], chain.To), (hop, chain.Name));
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The NF's own translation of its plugins.json config; null with no problem when it has none.</summary>
+    private static ModelConfiguration? Translate(NfSpec spec, Func<NfSpec, IModelConfig?>? configuratorOf, out string? problem)
+    {
+        problem = null;
+        IModelConfig? configurator;
+        try { configurator = configuratorOf?.Invoke(spec); }
+        catch (Exception e) { problem = $"NF '{spec.Name}' ({spec.Type}): could not create an instance to translate its config: {e.Message}"; return null; }
+        if (configurator is null) return null;
+        try
+        {
+            var config = new NfConfig(spec.Config, spec.Path + ".config");
+            var result = configurator.ModelConfig(config);
+            if (result is null) problem = $"NF '{spec.Name}' ({spec.Type}): its plugin cannot express this config in its model soundly";
+            return result;
+        }
+        catch (Exception e) { problem = $"NF '{spec.Name}' ({spec.Type}): translating its config for its model failed: {e.Message}"; return null; }
     }
 }

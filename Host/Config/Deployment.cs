@@ -34,6 +34,8 @@ internal sealed record DpdkSettings
 internal abstract record PortSpec(string Name, string Path)
 {
     public abstract string Kind { get; }
+    /// <summary>IPv4 prefixes of the port's traffic (<c>"prefixes"</c>): its policy group in the activation gate; empty: synthetic.</summary>
+    public IReadOnlyList<string> Prefixes { get; init; } = [];
 }
 
 /// <summary>Built-in traffic: <c>flows</c> distinct 5-tuples, sizes, TCP/UDP mix, optional rate.</summary>

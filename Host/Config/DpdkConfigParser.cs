@@ -12,7 +12,7 @@ internal static partial class DpdkConfigParser
 
     public static DpdkPortSpec? Port(string name, ObjectView port, string baseDirectory, Diagnostics diag)
     {
-        port.RejectUnknownKeys("type", "device", "rxDescriptors", "txDescriptors");
+        port.RejectUnknownKeys("type", "device", "rxDescriptors", "txDescriptors", "prefixes");
         var device = port.String("device", required: true);
         int rxd = (int)(port.Integer("rxDescriptors", MinDescriptors, MaxDescriptors) ?? DpdkPortSpec.DefaultDescriptors);
         int txd = (int)(port.Integer("txDescriptors", MinDescriptors, MaxDescriptors) ?? DpdkPortSpec.DefaultDescriptors);

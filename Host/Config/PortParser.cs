@@ -36,6 +36,7 @@ internal static class PortParser
             var spec = ParseOne(name, path, property.Value, baseDirectory, diag);
             table.Declared[name] = spec?.Kind;
             if (spec is null) continue;
+            spec = spec with { Prefixes = Prefixes(ObjectView.From(property.Value, path, diag)!, diag) };
             table.Specs[name] = spec;
             if (spec is PcapOutPortSpec output && !outputFiles.TryAdd(output.File, name))
                 diag.Error(JsonPath.Key(path, "file"), $"port '{outputFiles[output.File]}' already writes {output.File}");
@@ -56,21 +57,21 @@ internal static class PortParser
             case PortKinds.Generator:
                 return Generator(name, port, diag);
             case PortKinds.PcapIn:
-                port.RejectUnknownKeys("type", "file", "loop");
+                port.RejectUnknownKeys("type", "file", "loop", "prefixes");
                 return new PcapInPortSpec(name, path)
                 {
                     File = InputFile(port, baseDirectory, diag) ?? "",
                     Loop = port.Bool("loop") ?? false,
                 };
             case PortKinds.PcapOut:
-                port.RejectUnknownKeys("type", "file", "snapLength");
+                port.RejectUnknownKeys("type", "file", "snapLength", "prefixes");
                 return new PcapOutPortSpec(name, path)
                 {
                     File = OutputFile(port, baseDirectory, diag) ?? "",
                     SnapLength = (int)(port.Integer("snapLength", 1, 262144) ?? 65535),
                 };
             case PortKinds.Null:
-                port.RejectUnknownKeys("type");
+                port.RejectUnknownKeys("type", "prefixes");
                 return new NullPortSpec(name, path);
             case PortKinds.Dpdk:
                 return DpdkConfigParser.Port(name, port, baseDirectory, diag);
@@ -80,9 +81,25 @@ internal static class PortParser
         }
     }
 
+    /// <summary>The IPv4 prefixes the port's traffic comes from (the activation gate's policy group); empty when not declared.</summary>
+    private static IReadOnlyList<string> Prefixes(ObjectView port, Diagnostics diag)
+    {
+        var items = port.Strings("prefixes");
+        if (items is null) return [];
+        if (items.Count == 0) diag.Error(port.ChildPath("prefixes"), "expected at least one IPv4 prefix, e.g. \"10.0.0.0/8\"");
+        var list = new List<string>();
+        foreach (var (text, path) in items)
+        {
+            if (Cidr.Problem(text, out var family) is { } problem) diag.Error(path, problem);
+            else if (family != AddressFamily.InterNetwork) diag.Error(path, "expected an IPv4 prefix (the activation gate's network is IPv4)");
+            else list.Add(text);
+        }
+        return list;
+    }
+
     private static GeneratorPortSpec Generator(string name, ObjectView port, Diagnostics diag)
     {
-        port.RejectUnknownKeys("type", "flows", "packetSize", "tcpShare", "rateMpps", "sourceNet", "destinationNet", "seed", "count");
+        port.RejectUnknownKeys("type", "flows", "packetSize", "tcpShare", "rateMpps", "sourceNet", "destinationNet", "seed", "count", "prefixes");
         var spec = new GeneratorPortSpec(name, port.Path);
         var (min, max) = PacketSize(port, diag);
         var sourceNet = Network(port, "sourceNet", spec.SourceNet, diag, out var sourceFamily);

@@ -16,7 +16,7 @@ namespace Switchboard.Plugins.Firewall;
 /// tcpClosed, udp, udpStream, icmp, other).</para>
 /// </summary>
 [NetworkFunction("firewall", Description = "Stateful firewall: ordered rules (prefixes, ports, protocol, input port, ct state), first match wins")]
-public sealed class FirewallNf : INetworkFunction, ICounterSource
+public sealed class FirewallNf : INetworkFunction, ICounterSource, IModelConfig
 {
     private FirewallEngine _engine = null!;
 
@@ -45,6 +45,15 @@ public sealed class FirewallNf : INetworkFunction, ICounterSource
             .TryParse<Tcp>().TryParse<Icmp>().TryParse<Icmpv6>()
             .Shuffle(new ByConnection())
             .Filter(new Decide(_engine));
+    }
+
+    /// <summary>The rules and default policy as firewall.vmn's <c>StatefulFirewall</c> parameters (see <see cref="FirewallModel"/>).</summary>
+    public ModelConfiguration? ModelConfig(NfConfig cfg)
+    {
+        cfg.RejectUnknownKeys("rules", "default", "nonIp", "maxConnections", "whenFull", "timeouts");
+        bool defaultAccept = Choice(cfg, "default", "drop", "accept", "drop") == "accept";
+        var rules = RuleParser.ParseAll(cfg.GetStrings("rules"), (i, e) => new ConfigException($"{cfg.Path}.rules[{i}]", e.Message));
+        return FirewallModel.Translate(rules, defaultAccept);
     }
 
     public void ReadCounters(ICollection<KeyValuePair<string, long>> into)

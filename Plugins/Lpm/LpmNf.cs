@@ -27,8 +27,16 @@ public struct RouteMetadata
 /// (next hop when nothing matches; absent = drop), <c>bound</c> (route changes readers may miss, default 0).</para>
 /// </summary>
 [NetworkFunction("lpm", Description = "IPv4 longest-prefix-match router (DIR-24-8); next hop into packet metadata")]
-public sealed class LpmNf : INetworkFunction, ICounterSource
+public sealed class LpmNf : INetworkFunction, ICounterSource, IModelConfig
 {
+    /// <summary>lpm.vmn's model for the configured routes (see <see cref="LpmModel"/>).</summary>
+    public ModelConfiguration? ModelConfig(NfConfig config)
+    {
+        config.RejectUnknownKeys("routes", "default", "bound");
+        config.GetInt("default", -1, 0, Dir248Fib.MaxNextHop);
+        return LpmModel.Translate(ReadRoutes(config), config.Has("default"));
+    }
+
     private LpmTable _table = null!;
     private readonly Counters _counters = new();
 

@@ -17,8 +17,11 @@ public struct MaglevChoice
 /// that <see cref="Control"/> (the control plane) updates at run time. See Plugins/Maglev/README.md.
 /// </summary>
 [NetworkFunction("maglev", Description = "Maglev consistent-hashing load balancer (weighted backends, connection cache, DSR or NAT)")]
-public sealed class MaglevNf : INetworkFunction, ICounterSource
+public sealed class MaglevNf : INetworkFunction, ICounterSource, IModelConfig
 {
+    /// <summary>lb.vmn's model for this config (see <see cref="MaglevModel"/>); null in "dsr" mode.</summary>
+    public ModelConfiguration? ModelConfig(NfConfig config) => MaglevModel.Translate(MaglevConfig.Parse(config));
+
     private ConnectionCache _cache = null!;
     private MaglevControl _control = null!;
     private readonly Counters _counters = new();

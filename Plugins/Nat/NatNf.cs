@@ -8,8 +8,11 @@ namespace Switchboard.Plugins.Nat;
 /// Plugins/Nat/README.md for the design (direction by address, per-core port blocks, shuffles).
 /// </summary>
 [NetworkFunction("nat", Description = "Source NAT (address pool, port allocation, timeouts) and DNAT port forwards for TCP/UDP/ICMP")]
-public sealed class NatNf : INetworkFunction, ICounterSource, IStateHandover
+public sealed class NatNf : INetworkFunction, ICounterSource, IStateHandover, IModelConfig
 {
+    /// <summary>nat.vmn's model for this config (see <see cref="NatModel"/>); null when no single model describes it.</summary>
+    public ModelConfiguration? ModelConfig(NfConfig config) => NatModel.Translate(NatConfig.Parse(config, cores: 1));
+
     private NatTable _table = null!;
     private bool _ownsTable;
 

@@ -64,6 +64,8 @@ bad(S, "cidr-malformed", lambda d: d["ports"]["gen"].update(sourceNet="10.0.0/16
 bad(S, "cidr-prefix", lambda d: d["ports"]["gen"].update(destinationNet="10.0.0.0/33"), "$.ports.gen.destinationNet", "prefix length '33' must be 0..32")
 bad(S, "generator-typo-key", lambda d: d["ports"]["gen"].update(flow=10), "$.ports.gen.flow", "unknown key 'flow' (did you mean 'flows'?)")
 bad(S, "null-port-extra-key", lambda d: d["ports"]["sink"].update(file="x"), "$.ports.sink.file", "unknown key 'file'; known keys: type")
+w("valid", "port-prefixes", mod(lambda d: (d["ports"]["gen"].update(prefixes=["10.0.0.0/8", "172.16.0.0/12"]), d["ports"]["sink"].update(prefixes=["192.168.0.0/16"]))))
+bad(S, "port-prefixes-ipv6", lambda d: d["ports"]["gen"].update(prefixes=["fd00::/8"]), "$.ports.gen.prefixes[0]", "expected an IPv4 prefix")
 bad(S, "unknown-port-type", lambda d: d["ports"]["sink"].update(type="nul"), "$.ports.sink.type", "unknown port type 'nul' (did you mean 'null'?)")
 bad(S, "port-type-missing", lambda d: d["ports"]["sink"].pop("type"), "$.ports.sink.type", "required key is missing")
 bad(S, "dpdk-port-no-device", lambda d: d["ports"]["sink"].update(type="dpdk"), "$.ports.sink.device", "required key is missing")
