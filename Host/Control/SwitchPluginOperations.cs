@@ -91,7 +91,8 @@ internal sealed class SwitchPluginOperations : IPluginOperations
 
             var incoming = running with { Type = type, Config = replacement.Config ?? running.Config };
             var model = fresh is null ? null : ((string File, string Text)?)(fresh.Source + "/" + fresh.Manifest.Model, fresh.ModelText);
-            Gate($"replace '{instance}'", _dp.RunningChains, With(incoming), model is null ? null : spec => spec.Name == instance ? model : null, fresh);
+            Gate($"replace '{instance}'", _dp.RunningChains, With(incoming), model is null ? null : spec => spec.Name == instance ? model : null, fresh,
+                fresh is null ? null : spec => spec.Name == instance ? fresh.Create(type) as IModelConfig : null);
             var (report, cores, handedOver) = Swap(() => _dp.ReplaceNf(instance, factory, type, replacement.Config), fresh);
             if (fresh is not null) _catalog.Activate(fresh);
             var now = fresh ?? _catalog.Provider(type);
@@ -152,7 +153,7 @@ internal sealed class SwitchPluginOperations : IPluginOperations
             string type = created.Type;
             var provider = _catalog.Provider(type);
             var chainsAfter = _dp.RunningChains.Select(c => c.Name != chain ? c : c with { Through = [.. c.Through.Take(at), created.Name, .. c.Through.Skip(at)] }).ToList();
-            Gate($"insert '{created.Name}'", chainsAfter, With(new Config.NfSpec(created.Name, type, created.Config, $"$.nfs.{created.Name}")), null, null);
+            Gate($"insert '{created.Name}'", chainsAfter, With(new Config.NfSpec(created.Name, type, created.Config, $"$.nfs.{created.Name}")), null, null, null);
             var (report, _, _) = Swap(() => _dp.InsertNf(chain, at, created.Name, type, () => _registry.Create(type), created.Config), null);
             if (provider is not null) _sourceOf[created.Name] = provider;
             _log($"control: {report}");
@@ -168,7 +169,7 @@ internal sealed class SwitchPluginOperations : IPluginOperations
                 throw new PluginOperationException(PluginOperationError.NotFound, $"NF instance '{instance}' is not in chain '{chain}'");
             var chainsAfter = _dp.RunningChains.Select(c => c with { Through = c.Through.Where(n => n != instance).ToList() }).ToList();
             var nfsAfter = _dp.RunningNfs.Where(kv => kv.Key != instance).ToDictionary(StringComparer.Ordinal);
-            Gate($"remove '{instance}'", chainsAfter, nfsAfter, null, null);
+            Gate($"remove '{instance}'", chainsAfter, nfsAfter, null, null, null);
             var (report, _, _) = Swap(() => _dp.RemoveNf(instance), null);
             _sourceOf.Remove(instance);
             string detail = report + UnloadUnused();
@@ -190,12 +191,14 @@ internal sealed class SwitchPluginOperations : IPluginOperations
     /// <summary>VMN activation gate: the operator's invariants must still hold after the change; otherwise nothing
     /// changes (an incoming plugin generation is unloaded) and the refusal carries the verdicts and counterexamples.</summary>
     private void Gate(string change, IReadOnlyList<Config.ChainSpec> chains, IReadOnlyDictionary<string, Config.NfSpec> nfs,
-        Func<Config.NfSpec, (string File, string Text)?>? incomingModel, LoadedPlugin? fresh)
+        Func<Config.NfSpec, (string File, string Text)?>? incomingModel, LoadedPlugin? fresh, Func<Config.NfSpec, IModelConfig?>? incomingConfigurator)
     {
         var d = _dp.Deployment;
         if (d.Invariants.Count == 0) return;
+        var configurator = Activation.ActivationGate.ConfiguratorOf(_registry);
         var outcome = Activation.ActivationGate.Check(d.Ports, chains, nfs, d.Invariants,
-            spec => incomingModel?.Invoke(spec) ?? _registry.ModelOf(spec.Type), _acceptUnknown);
+            spec => incomingModel?.Invoke(spec) ?? _registry.ModelOf(spec.Type), _acceptUnknown, default,
+            spec => incomingConfigurator?.Invoke(spec) ?? configurator(spec));
         string verdicts = string.Join("; ", outcome.Lines);
         if (outcome.Allowed) { _log($"control: policy check for {change}: {verdicts}"); return; }
         if (fresh is not null) _catalog.Unload(fresh);

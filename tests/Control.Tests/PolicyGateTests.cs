@@ -32,8 +32,15 @@ public class PolicyGateTests
         Assert.That(inserted.Chain.Through, Is.EqualTo(new[] { "ttl2", "ttl", "mon" }));
         Assert.That(sw.Log, Has.Some.Contains("policy check for insert 'ttl2'").And.Some.Contains("monitored: holds"));
 
-        var replaced = (await Assert.ThrowsAsync<RpcException>(async () => await sw.Plugins().ReplaceAsync(new ReplaceNfRequest { Instance = "mon", NfType = "firewall", ConfigJson = """{"default":"accept"}""" })))!;
-        Assert.That(replaced.Status.Detail, Does.Contain("refused by the policy check").And.Contain("takes configuration"),
-            "a firewall's model needs configuration the host cannot derive yet, so the invariant is unknown: refused");
+        var pool = (await Assert.ThrowsAsync<RpcException>(async () => await sw.Plugins().ReplaceAsync(new ReplaceNfRequest
+        {
+            Instance = "mon", NfType = "nat", ConfigJson = """{"insideNets": ["10.0.0.0/8"], "snat": {"addresses": ["203.0.113.1", "203.0.113.2"]}}""",
+        })))!;
+        Assert.That(pool.Status.Detail, Does.Contain("refused by the policy check").And.Contain("unknown"),
+            "a NAT pool has no sound model translation yet, so the invariant cannot be decided: refused");
+        Assert.That(sw.Dataplane.RunningNfs["mon"].Type, Is.EqualTo("monitor"));
+
+        var firewall = await sw.Plugins().ReplaceAsync(new ReplaceNfRequest { Instance = "mon", NfType = "firewall", ConfigJson = """{"default":"accept"}""" });
+        Assert.That(firewall.NewType, Is.EqualTo("firewall"), "the firewall translates its rules for its model, and 'mon' stays on the path");
     }
 }
