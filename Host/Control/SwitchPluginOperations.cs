@@ -34,7 +34,7 @@ internal sealed class SwitchPluginOperations : IPluginOperations
             if (catalog.Provider(spec.Type) is { } p) _sourceOf[name] = p;
     }
 
-    public IReadOnlyList<string> Unavailable { get; } = ["ChainService.Create", "ChainService.Delete"];
+    public IReadOnlyList<string> Unavailable { get; } = [];
 
     public bool SignatureRequired => _catalog.Options.RequireSignatures;
 
@@ -132,14 +132,62 @@ internal sealed class SwitchPluginOperations : IPluginOperations
         }
     }, cancel);
 
-    public Task<ChainChangeOutcome> CreateChainAsync(ChainDefinition chain, IReadOnlyList<NfDefinition> newInstances, CancellationToken cancel) =>
-        throw new PluginOperationException(PluginOperationError.Unimplemented,
-            $"cannot create chain '{chain.Name}': chains are fixed when the switch starts (each port queue feeds one chain); " +
-            "add or remove NFs in a running chain with insert/remove, or change plugins.json and restart");
+    public Task<ChainChangeOutcome> CreateChainAsync(ChainDefinition chain, IReadOnlyList<NfDefinition> newInstances, CancellationToken cancel) => Task.Run(() =>
+    {
+        lock (_lock)
+        {
+            var running = _dp.RunningNfs;
+            if (chain.Through.FirstOrDefault(running.ContainsKey) is { } taken)
+                throw new PluginOperationException(PluginOperationError.InvalidArgument,
+                    $"NF instance '{taken}' already runs in a chain, and an instance runs in one place; define a new instance for chain '{chain.Name}'");
+            var defs = newInstances.ToDictionary(d => d.Name, StringComparer.Ordinal);
+            var nfsAfter = running.ToDictionary(StringComparer.Ordinal);
+            foreach (var d in newInstances) nfsAfter[d.Name] = new Config.NfSpec(d.Name, d.Type, d.Config, $"$.nfs.{d.Name}");
+            var chainsAfter = _dp.RunningChains.Append(new Config.ChainSpec(chain.Name, chain.From, chain.Through, chain.To, "")).ToList();
+            Gate($"create chain '{chain.Name}'", chainsAfter, nfsAfter, null, null, null);
+            try { _dp.CreateChain(chain.Name, chain.From, chain.To); }
+            catch (HotSwapException e) { throw new PluginOperationException(PluginOperationError.FailedPrecondition, $"{string.Join("; ", e.Errors)}; nothing was changed"); }
+            var done = new List<string>();
+            foreach (var (name, i) in chain.Through.Select((n, i) => (n, i)))
+            {
+                var def = defs[name];
+                try { Swap(() => _dp.InsertNf(chain.Name, i, def.Name, def.Type, () => _registry.Create(def.Type), def.Config), null); }
+                catch (PluginOperationException)
+                {
+                    _dp.DeleteChain(chain.Name); // all or nothing
+                    throw;
+                }
+                if (_catalog.Provider(def.Type) is { } provider) _sourceOf[def.Name] = provider;
+                done.Add(def.Name);
+            }
+            string detail = $"chain '{chain.Name}' runs on {_dp.Workers.Count} core(s) with {done.Count} NF instance(s)";
+            _log($"control: {detail}");
+            return new ChainChangeOutcome(Definition(ChainOf(chain.Name)), detail);
+        }
+    }, cancel);
 
-    public Task<ChainChangeOutcome> DeleteChainAsync(string chain, CancellationToken cancel) =>
-        throw new PluginOperationException(PluginOperationError.Unimplemented,
-            $"cannot delete chain '{chain}': chains are fixed when the switch starts; remove its NFs with `ctl remove` to make it a plain forwarder");
+    public Task<ChainChangeOutcome> DeleteChainAsync(string chain, CancellationToken cancel) => Task.Run(() =>
+    {
+        lock (_lock)
+        {
+            var spec = ChainOf(chain);
+            var nfsAfter = _dp.RunningNfs.Where(kv => !spec.Through.Contains(kv.Key)).ToDictionary(StringComparer.Ordinal);
+            Gate($"delete chain '{chain}'", _dp.RunningChains.Where(c => c.Name != chain).ToList(), nfsAfter, null, null, null);
+            int removed = DeleteChainRetired(chain);
+            foreach (var nf in spec.Through) _sourceOf.Remove(nf);
+            string detail = $"removed {removed} NF instance(s); port '{spec.From}' is no longer read{UnloadUnused()}";
+            _log($"control: deleted chain '{chain}': {detail}");
+            return new ChainChangeOutcome(Definition(spec with { Through = [] }), detail);
+        }
+    }, cancel);
+
+    /// <summary>Deletes the chain; its reports (and the retired NF objects in them) die with this frame.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int DeleteChainRetired(string chain)
+    {
+        try { return _dp.DeleteChain(chain).Length; }
+        catch (HotSwapException e) { throw new PluginOperationException(PluginOperationError.FailedPrecondition, string.Join("; ", e.Errors)); }
+    }
 
     public Task<ChainChangeOutcome> InsertNfAsync(string chain, string? existing, NfDefinition? created, int position, CancellationToken cancel) => Task.Run(() =>
     {

@@ -111,7 +111,7 @@ internal sealed partial class Dataplane
         get
         {
             lock (_control)
-                return _chains.Select(c => Deployment.Chains.Single(d => d.Name == c.Name) with { Through = c.Through.ToList() }).ToList();
+                return _chains.Select(c => _chainSpecs[c.Name] with { Through = c.Through.ToList() }).ToList();
         }
     }
 

@@ -22,6 +22,7 @@ internal sealed partial class Dataplane : IDisposable
     private readonly Dictionary<string, NfInstanceState> _instances = new(StringComparer.Ordinal);
     /// <summary>Chain name → NF instance names in order: the control plane's view (under <see cref="_control"/>).</summary>
     private readonly List<(string Name, List<string> Through)> _chains = [];
+    private readonly Dictionary<string, ChainSpec> _chainSpecs = new(StringComparer.Ordinal); // ports of each running chain
     private readonly Lock _control = new();
     private readonly SharedRegistry _shared = new();
     private NativePool? _pool;
@@ -110,6 +111,7 @@ internal sealed partial class Dataplane : IDisposable
         foreach (var chain in d.Chains)
         {
             _chains.Add((chain.Name, chain.Through.ToList()));
+            _chainSpecs[chain.Name] = chain;
             foreach (var nfName in chain.Through)
             {
                 var spec = d.Nfs[nfName];

@@ -12,7 +12,8 @@ namespace Switchboard.Host.Runtime;
 /// </summary>
 internal sealed class Worker
 {
-    private readonly List<PortReceiveNode> _receivers = [];
+    // Copy-on-write (changed only before start or by this worker), so other threads may read it at any time.
+    private volatile PortReceiveNode[] _receivers = [];
     private PollEntry[] _polls = new PollEntry[16];
     private int _pollCount;
     private Thread? _thread;
@@ -52,7 +53,10 @@ internal sealed class Worker
     public List<ChainReplica> Chains { get; } = [];
     public bool IsRunning => _thread is { IsAlive: true } && !_stopReceiving;
 
-    public void AddReceiver(PortReceiveNode rx) => _receivers.Add(rx);
+    public void AddReceiver(PortReceiveNode rx) => _receivers = [.. _receivers, rx];
+
+    /// <summary>Stop reading a port queue (a deleted chain). Only before start or on the worker thread.</summary>
+    public void RemoveReceiver(PortReceiveNode rx) => _receivers = [.. _receivers.Where(r => r != rx)];
 
     /// <summary>Add a schedulable to the rotation. Only before start or on the worker thread.</summary>
     public void AddPoll(ISchedulable node, NfReplica? owner, bool countsMoves = true)
@@ -127,7 +131,7 @@ internal sealed class Worker
     }
 
     /// <summary>All receivers report exhausted (finite sources done).</summary>
-    public bool SourcesExhausted => _receivers.All(r => r.Port.Exhausted);
+    public bool SourcesExhausted => _receivers is { Length: > 0 } receivers && receivers.All(r => r.Port.Exhausted);
 
     public void Start(Barrier drainBarrier, Func<bool> drainDone, Action<long> reportMoved, bool pin)
     {
@@ -159,7 +163,8 @@ internal sealed class Worker
                 if (_mailCount != 0) RunMail();
                 long now = CoreContext.Now;
                 int moved = 0;
-                for (int i = 0; i < _receivers.Count; i++) moved += _receivers[i].Poll(now);
+                var receivers = _receivers;
+                for (int i = 0; i < receivers.Length; i++) moved += receivers[i].Poll(now);
                 moved += PollAll(now, events: true);
                 Core.FlushDrops();
                 Volatile.Write(ref Rounds, Rounds + 1);

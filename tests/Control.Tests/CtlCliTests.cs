@@ -122,7 +122,7 @@ public class CtlCliTests
 
         var create = await Ctl("create-chain", "second", "gen", "sink");
         Assert.That(create.Code, Is.EqualTo(1));
-        Assert.That(create.Err, Does.Contain("Unimplemented").And.Contain("fixed when the switch starts"));
+        Assert.That(create.Err, Does.Contain("FailedPrecondition").And.Contain("port 'gen' already feeds chain 'main'"));
 
         var remove = await Ctl("remove", "main", "nope");
         Assert.That(remove.Code, Is.EqualTo(1));
