@@ -38,4 +38,27 @@ public class ScenarioTests
         Assert.That(reported, Is.EquivalentTo(scenario.Violated));
         Assert.That(results.All(r => r.MeetsExpectation == true));
     }
+    [TestCase(TenantMisconfiguration.SecurityGroupLeak, 21)]
+    [TestCase(TenantMisconfiguration.FirewallBypass, 22)]
+    public async Task MultiTenantReportsExactlyThePlantedViolations(TenantMisconfiguration kind, int seed)
+    {
+        var scenario = MultiTenantScenario.Generate(tenants: 3, hostsPerGroup: 2, seed, [kind]);
+        Assert.That(scenario.Violated, Is.Not.Empty);
+        var net = Load(scenario.Json);
+        var results = await new NetworkVerifier(new Z3Solver()) { Parallelism = 2 }.VerifyAllAsync(net, options: Options);
+        Assert.That(results.Where(r => r.Verdict == Verdict.Unknown).Select(r => r.ToString()), Is.Empty);
+        var reported = results.Where(r => r.Verdict == Verdict.Violated).Select(r => r.Invariant.Name).ToHashSet();
+        Assert.That(reported, Is.EquivalentTo(scenario.Violated));
+        Assert.That(results.All(r => r.MeetsExpectation == true), "the file's expect fields say the same");
+    }
+
+    [Test]
+    public async Task MultiTenantWithoutMisconfigurationsHoldsEverywhere()
+    {
+        var scenario = MultiTenantScenario.Generate(tenants: 3, hostsPerGroup: 2, seed: 23);
+        Assert.That(scenario.Violated, Is.Empty);
+        var results = await new NetworkVerifier(new Z3Solver()) { Parallelism = 2 }.VerifyAllAsync(Load(scenario.Json), options: Options);
+        Assert.That(results.Where(r => r.Verdict != Verdict.Holds).Select(r => r.ToString()), Is.Empty);
+        Assert.That(results.Select(r => r.Invariant.Name), Does.Contain("traversal:internet->t0web"));
+    }
 }
