@@ -38,9 +38,10 @@ public static class MultiTenantScenario
 
         var rules = Enumerable.Range(0, tenants).Select(i => new List<(string, string)> { ("internet", G(i, "web")), (G(i, "web"), G(i, "db")) }).ToList();
         var violated = new HashSet<string>(StringComparer.Ordinal);
+        int leakTarget = -1;
         if (plant.Contains(TenantMisconfiguration.SecurityGroupLeak))
         {
-            int to = rng.Next(tenants), from = (to + 1 + rng.Next(tenants - 1)) % tenants;
+            int to = leakTarget = rng.Next(tenants), from = (to + 1 + rng.Next(tenants - 1)) % tenants;
             string fromGroup = Groups[rng.Next(Groups.Length)], toGroup = Groups[rng.Next(Groups.Length)];
             rules[to].Add((G(from, fromGroup), G(to, toGroup)));
             violated.Add(Iso(G(from, fromGroup), G(to, toGroup)));
@@ -48,7 +49,8 @@ public static class MultiTenantScenario
         int bypassed = -1;
         if (plant.Contains(TenantMisconfiguration.FirewallBypass))
         {
-            bypassed = rng.Next(tenants);
+            // another tenant than the leak's, so that each planted class shows up on its own
+            bypassed = leakTarget < 0 ? rng.Next(tenants) : (leakTarget + 1 + rng.Next(tenants - 1)) % tenants;
             foreach (var g in Groups)
                 for (int a = 0; a < tenants; a++)
                     if (a != bypassed)

@@ -18,6 +18,7 @@ public class ExampleNetworkTests
     [TestCase("guest-failover.json")]
     [TestCase("enterprise.json")]
     [TestCase("data-isolation-cache.json")]
+    [TestCase("multitenant-misconfigured.json")]
     public async Task ExampleMeetsItsExpectations(string file)
     {
         var loaded = NetworkLoader.Load(Path.Combine(Examples(), file));
