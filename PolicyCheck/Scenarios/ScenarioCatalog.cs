@@ -11,5 +11,6 @@ public static class ScenarioCatalog
         yield return DatacenterScenario.Generate(5, 4, seed: 4, [Misconfiguration.RedundantRouting]) with { Name = "datacenter-redundant-routing" };
         yield return EnterpriseScenario.Generate(6, 3, seed: 5, misconfigurations: 2) with { Name = "enterprise-misconfigured" };
         yield return MultiTenantScenario.Generate(3, 2, seed: 6, [TenantMisconfiguration.SecurityGroupLeak, TenantMisconfiguration.FirewallBypass]) with { Name = "multitenant-misconfigured" };
+        yield return IspScenario.Generate(3, 2, 2, seed: 7, bypassedScrubbers: 1) with { Name = "isp-scrubber-bypass" };
     }
 }

@@ -19,6 +19,7 @@ public class ExampleNetworkTests
     [TestCase("enterprise.json")]
     [TestCase("data-isolation-cache.json")]
     [TestCase("multitenant-misconfigured.json")]
+    [TestCase("isp-scrubber-bypass.json")]
     public async Task ExampleMeetsItsExpectations(string file)
     {
         var loaded = NetworkLoader.Load(Path.Combine(Examples(), file));

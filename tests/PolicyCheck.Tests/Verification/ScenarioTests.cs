@@ -61,4 +61,18 @@ public class ScenarioTests
         Assert.That(results.Where(r => r.Verdict != Verdict.Holds).Select(r => r.ToString()), Is.Empty);
         Assert.That(results.Select(r => r.Invariant.Name), Does.Contain("traversal:internet->t0web"));
     }
+    [TestCase(0, 31)]
+    [TestCase(1, 32)]
+    public async Task IspReportsExactlyTheBypassedScrubbers(int bypassed, int seed)
+    {
+        var scenario = IspScenario.Generate(peeringPoints: 3, customers: 2, hostsPerCustomer: 2, seed, bypassed);
+        Assert.That(scenario.Violated, Has.Count.EqualTo(2 * bypassed), "one scrubber invariant per customer group of a bypassed peering point");
+        var net = Load(scenario.Json);
+        var results = await new NetworkVerifier(new Z3Solver()) { Parallelism = 2 }.VerifyAllAsync(net, options: Options);
+        Assert.That(results, Has.Count.EqualTo(3 * 2 * 2));
+        Assert.That(results.Where(r => r.Verdict == Verdict.Unknown).Select(r => r.ToString()), Is.Empty);
+        var reported = results.Where(r => r.Verdict == Verdict.Violated).Select(r => r.Invariant.Name).ToHashSet();
+        Assert.That(reported, Is.EquivalentTo(scenario.Violated));
+        Assert.That(results.All(r => r.MeetsExpectation == true), "the file's expect fields say the same");
+    }
 }
