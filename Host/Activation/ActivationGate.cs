@@ -110,7 +110,7 @@ internal static class ActivationGate
                 return null;
             }
             config = (parameters, configuration.Addresses);
-            catalog = catalog.WithModelFile(file.Text, file.File);
+            catalog = catalog.With(parsed);
             return chosen.Name;
         }
         if (own.Count != 1)
@@ -125,7 +125,7 @@ internal static class ActivationGate
                       "that the host cannot derive from its plugins.json config yet";
             return null;
         }
-        catalog = catalog.WithModelFile(file.Text, file.File);
+        catalog = catalog.With(parsed);
         return model.Name;
     }
 

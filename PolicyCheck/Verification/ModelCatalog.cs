@@ -21,6 +21,12 @@ public sealed class ModelCatalog
     {
         var result = ModelLibrary.ParseWithLibrary(text, fileName);
         if (!result.Succeeded) throw new ArgumentException($"{fileName} does not check:\n{string.Join("\n", result.Errors)}", nameof(text));
+        return With(result);
+    }
+
+    /// <summary>Adds the models and pipelines of a model file already parsed and checked with the library.</summary>
+    internal ModelCatalog With(ParseResult result)
+    {
         var copy = new ModelCatalog();
         foreach (var kv in _extra) copy._extra[kv.Key] = kv.Value;
         foreach (var m in result.Models) copy._extra[Key(m.Name)] = m;

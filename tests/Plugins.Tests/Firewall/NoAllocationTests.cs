@@ -11,26 +11,6 @@ public unsafe class NoAllocationTests
 {
     private static NfConfig Config(string json, string name) => new(JsonDocument.Parse(json).RootElement.Clone(), $"$.nfs.{name}.config");
 
-    private static long AllocatedWhileRunning(GraphHarness h, byte[][] warm, byte[][] measured)
-    {
-        var entry = h.Entry;
-        var batch = new PacketBatch(32);
-        void Run(byte[][] frames)
-        {
-            for (int i = 0; i < frames.Length;)
-            {
-                while (i < frames.Length && !batch.IsFull) batch.Add(TestPool.Make(frames[i++]));
-                entry.Process(batch);
-                h.Core.FlushDrops();
-            }
-        }
-        for (int i = 0; i < 5; i++) Run(warm);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        Run(measured);
-        Run(warm);
-        return GC.GetAllocatedBytesForCurrentThread() - before;
-    }
-
     [Test]
     public void Firewall_DecidesWithoutAllocating()
     {
@@ -54,7 +34,7 @@ public unsafe class NoAllocationTests
                 buf[..n],
             };
         }).ToArray();
-        Assert.That(AllocatedWhileRunning(h, Traffic(0), Traffic(1000)), Is.Zero, "3072 packets, new connections included");
+        Assert.That(h.AllocatedWhileRunning(Traffic(0), Traffic(1000)), Is.Zero, "3072 packets, new connections included");
         Assert.That(h.InUseDelta, Is.Zero);
     }
 
@@ -66,7 +46,7 @@ public unsafe class NoAllocationTests
             {"routes": [{"prefix": "10.0.0.0/8", "nextHop": 1}, {"prefix": "10.1.2.128/25", "nextHop": 2}], "default": 0}
             """, "router"))).Drop();
         byte[][] Traffic(int first) => Enumerable.Range(first, 512).Select(i => Frames.Udp(dst: $"10.1.{i % 4}.{i % 250 + 1}")).ToArray();
-        Assert.That(AllocatedWhileRunning(h, Traffic(0), Traffic(100)), Is.Zero);
+        Assert.That(h.AllocatedWhileRunning(Traffic(0), Traffic(100)), Is.Zero);
         Assert.That(h.InUseDelta, Is.Zero);
     }
 }
