@@ -123,7 +123,6 @@ internal sealed unsafe class GeneratorPort : ManagedPort
             int len = s.Lengths[next];
             var d = descs[i];
             d->ResetForReceive(headroom, len, _portIndex);
-            d->TimestampTicks = now;
             Unsafe.CopyBlockUnaligned(d->Data, s.Base + s.Offsets[next], (uint)len);
             bytes += len;
             if (++next == flows) next = 0;

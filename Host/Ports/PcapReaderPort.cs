@@ -75,7 +75,6 @@ internal sealed unsafe class PcapReaderPort : ManagedPort
         int got = _pool.AllocBulk(descs, want);
         var c = Counters.PerQueue[queue];
         c.RxNoBuffer += want - got;
-        long now = Stopwatch.GetTimestamp();
         long bytes = 0;
         var all = _file.Records;
         int headroom = _pool.Headroom;
@@ -86,7 +85,6 @@ internal sealed unsafe class PcapReaderPort : ManagedPort
                 var r = all[records[s.Next]];
                 var d = descs[i];
                 d->ResetForReceive(headroom, r.CapturedLength, _portIndex);
-                d->TimestampTicks = now;
                 Unsafe.CopyBlockUnaligned(d->Data, file + r.Offset, (uint)r.CapturedLength);
                 bytes += r.CapturedLength;
                 if (++s.Next == records.Length) { s.Next = 0; s.Passes++; }

@@ -18,7 +18,7 @@ internal unsafe struct PacketDesc
 
     // Layout: everything a receive resets, and what the hot paths read (geometry, owner, the header stack),
     // sits in the first 64 bytes, so receiving a packet writes one cache line of descriptor (a DPDK
-    // descriptor is in the mbuf's private area, lines the driver never touches). Handle, timestamp and
+    // descriptor is in the mbuf's private area, lines the driver never touches). Handle and
     // metadata follow; metadata is cleared on first use instead of on receive (MetadataValid), and a DPDK
     // port sets Handle once per mbuf.
 
@@ -37,7 +37,6 @@ internal unsafe struct PacketDesc
     public HeaderStack Headers;
     /// <summary>Owner-specific handle (the <c>rte_mbuf*</c> for DPDK buffers, set when the pool is made).</summary>
     public nint Handle;
-    public long TimestampTicks;
     public PacketMetadata Metadata;
 
     public readonly int Headroom => (int)(Data - Buffer);

@@ -128,7 +128,6 @@ internal sealed unsafe class DpdkPool : IBufferPool, IDisposable
             var d = Mbuf.Desc(m);
             Attach(m, d);
             d->ResetForReceive(Mbuf.DataOff(m), 0, 0);
-            d->TimestampTicks = 0;
             descs[i] = d;
         }
         return n;

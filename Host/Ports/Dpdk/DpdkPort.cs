@@ -179,7 +179,6 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
             if (_finite) NoteEmpty(queue, max);
             return 0;
         }
-        long now = Stopwatch.GetTimestamp();
         long bytes = 0;
         int kept = n;
         ushort portIndex = _portIndex, poolId = _poolId;
@@ -187,15 +186,14 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
         for (int i = 0; i < n; i++)
         {
             nint m = mbufs[i];
-            if (Mbuf.NbSegs(m) != 1 || Mbuf.Pool(m) != mempool) return ReceiveMixed(queue, descs, n, i, bytes, now);
-            // Only the descriptor's first cache line is written (Handle was set when the pool was made).
             var d = Mbuf.Desc(m);
-            d->Buffer = Mbuf.BufAddr(m);
-            d->Capacity = Mbuf.BufLen(m);
+            byte* buffer = Mbuf.BufAddr(m);
+            // Buffer, Capacity and Handle were set when the pool was made; a driver that attached another
+            // buffer, a chained frame or another pool's mbuf takes the slow path.
+            if (Mbuf.NbSegs(m) != 1 || Mbuf.Pool(m) != mempool || buffer != d->Buffer) return ReceiveMixed(queue, descs, n, i, bytes);
             d->PoolId = poolId;
             int length = Mbuf.DataLen(m);
             d->ResetForReceive(Mbuf.DataOff(m), length, portIndex);
-            d->TimestampTicks = now;
             bytes += length;
             descs[i] = d;
         }
@@ -208,7 +206,7 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
     /// <summary>The rest of a burst from <paramref name="from"/> on, where some mbuf is multi-segment or of another pool
     /// (kept out of <see cref="Receive"/> so its loop makes no calls and keeps its variables in registers).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private int ReceiveMixed(int queue, PacketDesc** descs, int n, int from, long bytes, long now)
+    private int ReceiveMixed(int queue, PacketDesc** descs, int n, int from, long bytes)
     {
         var mbufs = (nint*)descs;
         int kept = from;
@@ -227,7 +225,6 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
             d->PoolId = owner;
             int length = Mbuf.DataLen(m);
             d->ResetForReceive(Mbuf.DataOff(m), length, _portIndex);
-            d->TimestampTicks = now;
             bytes += length;
             descs[kept++] = d;
         }
@@ -265,15 +262,21 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
         var c = Counters.PerQueue[queue];
         var mbufs = (nint*)descs; // same slots: each descriptor is replaced by its mbuf
         long bytes = 0;
+        ushort poolId = _poolId;
         for (int i = 0; i < count; i++)
         {
             var d = descs[i];
-            if (!DpdkPool.IsDpdk(d->PoolId)) return SendCopies(queue, descs, i, count, bytes);
+            if (d->PoolId != poolId && !DpdkPool.IsDpdk(d->PoolId)) return SendCopies(queue, descs, i, count, bytes);
             nint m = Mbuf.Of(d);
             int length = d->Length;
-            Mbuf.DataOff(m) = (ushort)(d->Data - d->Buffer);
-            Mbuf.DataLen(m) = (ushort)length;
-            Mbuf.PktLen(m) = (uint)length;
+            ushort offset = (ushort)(d->Data - d->Buffer);
+            // Most NFs rewrite in place: write the geometry back only when it changed.
+            if (Mbuf.DataOff(m) != offset || Mbuf.DataLen(m) != length)
+            {
+                Mbuf.DataOff(m) = offset;
+                Mbuf.DataLen(m) = (ushort)length;
+                Mbuf.PktLen(m) = (uint)length;
+            }
             d->PoolId = 0; // the device owns it now
             bytes += length;
             mbufs[i] = m;
