@@ -1,5 +1,6 @@
-using System.Runtime.InteropServices;
+using System.Runtime.CompilerServices;
 using Switchboard.Sdk;
+using Switchboard.Sdk.State;
 
 namespace Switchboard.Plugins.Maglev;
 
@@ -7,8 +8,8 @@ namespace Switchboard.Plugins.Maglev;
 /// One core's connection-tracking table (Maglev §3.3): flow -> backend, so a flow keeps its backend when
 /// the lookup table changes. Bounded: when full, new flows are not tracked (counted) and are routed by the
 /// lookup table alone, which consistent hashing keeps mostly stable, as in the paper. Entries idle longer
-/// than the timeout are removed by <see cref="Sweep"/> (timeouts count sweep periods). Pre-sized, so
-/// tracking a flow never allocates.
+/// than the timeout are removed by <see cref="Sweep"/> (timeouts count sweep periods). A pre-sized
+/// <see cref="FlowTable{TValue}"/> keyed by the hash the lookup already computed, so tracking a flow never allocates.
 /// </summary>
 public sealed class ConnectionCache
 {
@@ -18,14 +19,12 @@ public sealed class ConnectionCache
         public uint LastSeen;
     }
 
-    private readonly Dictionary<FlowKey, Entry> _flows;
-    private readonly int _capacity;
+    private readonly FlowTable<Entry> _flows;
     private readonly uint _timeout;
 
     public ConnectionCache(int capacity, int timeoutSeconds, double sweepSeconds)
     {
-        _capacity = capacity;
-        _flows = new Dictionary<FlowKey, Entry>(capacity + 1);
+        _flows = new FlowTable<Entry>(capacity);
         _timeout = (uint)Math.Max(1, Math.Ceiling(timeoutSeconds / sweepSeconds));
     }
 
@@ -34,11 +33,11 @@ public sealed class ConnectionCache
     public uint Epoch { get; private set; }
 
     /// <summary>The flow's remembered backend (refreshing it); for a new flow, <c>table[position]</c>, remembered
-    /// if there is room. -1 when the table has no backend.</summary>
-    public int Resolve(in FlowKey key, ReadOnlySpan<int> table, int position)
+    /// if there is room. -1 when the table has no backend. <paramref name="hash"/> is <c>key.Hash()</c>.</summary>
+    public int Resolve(in FlowKey key, uint hash, ReadOnlySpan<int> table, int position)
     {
-        ref var e = ref CollectionsMarshal.GetValueRefOrAddDefault(_flows, key, out bool known);
-        if (known)
+        ref var e = ref _flows.GetOrAdd(key, hash, out bool added);
+        if (!added && !Unsafe.IsNullRef(ref e))
         {
             Hits++;
             e.LastSeen = Epoch;
@@ -46,10 +45,14 @@ public sealed class ConnectionCache
         }
         Misses++;
         int backend = table[position];
-        if (backend < 0 || _flows.Count > _capacity)
+        if (Unsafe.IsNullRef(ref e))
         {
-            _flows.Remove(key);
             if (backend >= 0) Untracked++;
+            return backend;
+        }
+        if (backend < 0)
+        {
+            _flows.Remove(key, hash);
             return backend;
         }
         e.Backend = backend;
@@ -60,12 +63,12 @@ public sealed class ConnectionCache
     /// <summary>Advance one sweep period and forget idle flows.</summary>
     public void Sweep()
     {
-        uint now = ++Epoch;
-        foreach (var (key, e) in _flows)
-            if (now - e.LastSeen >= _timeout)
-            {
-                _flows.Remove(key); // allowed while enumerating a Dictionary
-                Expired++;
-            }
+        var idle = new Idle(++Epoch, _timeout);
+        Expired += _flows.RemoveWhere(ref idle);
+    }
+
+    private readonly struct Idle(uint now, uint timeout) : IFlowPredicate<Entry>
+    {
+        public bool Matches(in FlowKey key, ref Entry e) => now - e.LastSeen >= timeout;
     }
 }

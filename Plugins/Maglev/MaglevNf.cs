@@ -73,8 +73,9 @@ public sealed class MaglevNf : INetworkFunction, ICounterSource, IModelConfig
             if (!FlowKey.TryGet(p, out var key)) { counters.NonIp++; return -1; }
             var table = control.Table.Published; // one volatile read: the control plane may publish any time
             // Multiply-shift on a remixed hash: independent of the shuffle's hash % cores.
-            int position = (int)(((ulong)(key.Hash() * 0x9E3779B1u) * (uint)table.Length) >> 32);
-            int backend = cache.Resolve(key, table, position);
+            uint hash = key.Hash();
+            int position = (int)(((ulong)(hash * 0x9E3779B1u) * (uint)table.Length) >> 32);
+            int backend = cache.Resolve(key, hash, table, position);
             if (backend < 0) counters.NoBackend++;
             return backend;
         }

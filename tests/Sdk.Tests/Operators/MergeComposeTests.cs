@@ -27,6 +27,46 @@ public class MergeComposeTests
     }
 
     [Test]
+    public void Merge_GathersSmallBranchBatches_IntoFullOnes_AndFlushesTheRestWhenPolled()
+    {
+        var h = new GraphHarness();
+        var branches = h.Input.Parse<Ethernet>().Parse<Ipv4>().Parse<Udp>().GroupBy(8, p => p.Udp.DestinationPort % 8);
+        var outPipe = h.Capture(Pipe.Merge(branches));
+        var merge = h.Nodes<MergeNode>().Single();
+
+        // 64 packets spread over 8 branches: group-by hands on 8 batches of 8 when polled; merge passes on two full
+        // batches of 32 instead of eight small ones.
+        h.Push(Enumerable.Range(0, 64).Select(ToPort).ToArray());
+        Assert.That(outPipe.Packets, Is.Empty, "group-by queues are partial until polled");
+        h.Poll();
+        Assert.That(outPipe.Packets.Select(PortOf).Order(), Is.EqualTo(Enumerable.Range(0, 64)));
+        Assert.That(outPipe.Batches, Is.EqualTo(new[] { 32, 32 }));
+        Assert.That(merge.Pending, Is.Zero);
+
+        // 12 packets: 8 branch batches of 1-2 packets, gathered, then flushed by the merge's own poll.
+        h.Push(Enumerable.Range(100, 12).Select(ToPort).ToArray());
+        h.Poll();
+        Assert.That(outPipe.Packets.Skip(64).Select(PortOf).Order(), Is.EqualTo(Enumerable.Range(100, 12)));
+        Assert.That(outPipe.Batches.Skip(2), Is.EqualTo(new[] { 12 }));
+        Assert.That(merge.Pending, Is.Zero);
+        Assert.That(merge.PacketsIn, Is.EqualTo(76));
+        Assert.That(h.InUseDelta, Is.Zero);
+    }
+
+    [Test]
+    public void Merge_PassesAFullBranchBatchStraightOn_InOrder()
+    {
+        var h = new GraphHarness();
+        var branches = h.Input.Parse<Ethernet>().Parse<Ipv4>().Parse<Udp>().GroupBy(2, _ => 0);
+        var outPipe = h.Capture(Pipe.Merge(branches));
+        h.Push(Enumerable.Range(0, 32).Select(ToPort).ToArray());
+        // The full queue went on at once, through the merge, without a poll.
+        Assert.That(outPipe.Packets.Select(PortOf), Is.EqualTo(Enumerable.Range(0, 32)));
+        Assert.That(outPipe.Batches, Is.EqualTo(new[] { 32 }));
+        Assert.That(h.Nodes<MergeNode>().Single().Pending, Is.Zero);
+    }
+
+    [Test]
     public void Merge_OfAlreadyConnectedBranch_ThrowsAndLeavesGraphUnchanged()
     {
         var h = new GraphHarness();

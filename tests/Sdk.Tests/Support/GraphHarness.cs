@@ -116,10 +116,13 @@ internal sealed unsafe class GraphHarness
 internal sealed unsafe class Capture : Node
 {
     public readonly List<Captured> Packets = [];
+    /// <summary>The size of each batch that arrived.</summary>
+    public readonly List<int> Batches = [];
 
     internal override void Process(PacketBatch batch)
     {
         _in += batch.Count;
+        Batches.Add(batch.Count);
         for (int i = 0; i < batch.Count; i++)
         {
             var d = batch.Items[i];

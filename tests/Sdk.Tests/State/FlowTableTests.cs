@@ -1,0 +1,101 @@
+using System.Runtime.CompilerServices;
+using Switchboard.Sdk.State;
+
+namespace Switchboard.Sdk.Tests.State;
+
+public class FlowTableTests
+{
+    private static FlowKey Key(int i) => FlowKey.Ipv4(0x0A000000u + (uint)i, 0xC0A80001u, (ushort)(1000 + i), 80, 6);
+
+    [Test]
+    public void GetOrAdd_AddsOnce_ThenFindsTheSameValue()
+    {
+        var t = new FlowTable<int>(16);
+        var k = Key(1);
+        ref int v = ref t.GetOrAdd(k, k.Hash(), out bool added);
+        Assert.That(added, Is.True);
+        v = 42;
+        ref int again = ref t.GetOrAdd(k, k.Hash(), out added);
+        Assert.That((added, again, t.Count), Is.EqualTo((false, 42, 1)));
+        Assert.That(t.Find(k, k.Hash()), Is.EqualTo(42));
+        Assert.That(Unsafe.IsNullRef(ref t.Find(Key(2), Key(2).Hash())), Is.True);
+    }
+
+    [Test]
+    public void WhenFull_NewFlowsAreRefused_KnownOnesStillFound()
+    {
+        var t = new FlowTable<int>(4);
+        for (int i = 0; i < 4; i++) t.GetOrAdd(Key(i), Key(i).Hash(), out _) = i;
+        ref int refused = ref t.GetOrAdd(Key(9), Key(9).Hash(), out bool added);
+        Assert.That(added, Is.False);
+        Assert.That(Unsafe.IsNullRef(ref refused), Is.True);
+        Assert.That(t.TryGetOrAdd(Key(9), Key(9).Hash(), out _, out _), Is.False);
+        Assert.That(t.TryGetOrAdd(Key(3), Key(3).Hash(), out added, out int three), Is.True);
+        Assert.That((added, three, t.Count), Is.EqualTo((false, 3, 4)));
+        Assert.That(t.Remove(Key(0), Key(0).Hash()), Is.True);
+        Assert.That(t.Remove(Key(0), Key(0).Hash()), Is.False);
+        t.GetOrAdd(Key(9), Key(9).Hash(), out added);
+        Assert.That(added, Is.True, "room again after a removal");
+    }
+
+    /// <summary>Random adds and removes against a Dictionary, with hashes squeezed into a few home slots so probe
+    /// runs are long and wrap around the array's end: every removal must keep every other flow reachable.</summary>
+    [TestCase(1)]
+    [TestCase(2)]
+    [TestCase(3)]
+    public void RandomChurn_WithCollidingHashes_AgreesWithADictionary(int seed)
+    {
+        var rng = new Random(seed);
+        var t = new FlowTable<int>(24); // 64 slots
+        var model = new Dictionary<FlowKey, int>();
+        uint HashOf(FlowKey k) => 60u + (k.Hash() & 7u); // homes 60..67: runs wrap past slot 63
+        for (int step = 0; step < 5000; step++)
+        {
+            var k = Key(rng.Next(40));
+            uint h = HashOf(k);
+            if (rng.Next(3) == 0)
+                Assert.That(t.Remove(k, h), Is.EqualTo(model.Remove(k)), $"remove at step {step}");
+            else
+            {
+                ref int v = ref t.GetOrAdd(k, h, out bool added);
+                if (Unsafe.IsNullRef(ref v)) { Assert.That(model, Has.Count.EqualTo(24).And.Not.ContainKey(k)); continue; }
+                Assert.That(added, Is.EqualTo(!model.ContainsKey(k)), $"add at step {step}");
+                v = step;
+                model[k] = step;
+            }
+            Assert.That(t.Count, Is.EqualTo(model.Count));
+        }
+        foreach (var (k, v) in model) Assert.That(t.Find(k, HashOf(k)), Is.EqualTo(v));
+        Assert.That(t.Snapshot().ToDictionary(x => x.Key, x => x.Value), Is.EquivalentTo(model));
+    }
+
+    private readonly struct Below(int limit) : IFlowPredicate<int>
+    {
+        public bool Matches(in FlowKey key, ref int value) => value < limit;
+    }
+
+    [Test]
+    public void RemoveWhere_RemovesExactlyTheMatchingFlows_EvenAcrossTheArraysEnd()
+    {
+        var t = new FlowTable<int>(8); // 16 slots
+        for (int i = 0; i < 8; i++) t.GetOrAdd(Key(i), 14u + (uint)(i % 3), out _) = i; // homes 14, 15, 16 = 0
+        var below = new Below(5);
+        Assert.That(t.RemoveWhere(ref below), Is.EqualTo(5));
+        Assert.That(t.Snapshot().Select(x => x.Value).Order(), Is.EqualTo(new[] { 5, 6, 7 }));
+        for (int i = 5; i < 8; i++) Assert.That(t.Find(Key(i), 14u + (uint)(i % 3)), Is.EqualTo(i));
+    }
+
+    [Test]
+    public void Lookups_DoNotAllocate()
+    {
+        var t = new FlowTable<long>(1000);
+        var keys = Enumerable.Range(0, 1000).Select(Key).ToArray();
+        var hashes = keys.Select(k => k.Hash()).ToArray();
+        void Round() { for (int i = 0; i < keys.Length; i++) t.GetOrAdd(keys[i], hashes[i], out _)++; }
+        Round();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int r = 0; r < 10; r++) Round();
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+        Assert.That(t.Find(keys[7], hashes[7]), Is.EqualTo(11));
+    }
+}
