@@ -4,50 +4,98 @@ using System.Runtime.InteropServices;
 namespace Switchboard.Sdk;
 
 /// <summary>
-/// The host-owned descriptor of one packet, living in native memory next to the buffer (in the
-/// managed pool's block header or in a DPDK mbuf's private area). Batches carry pointers to these,
+/// The host-owned descriptor of one packet. Its first 128 bytes have the layout of DPDK's <c>struct rte_mbuf</c>
+/// (22.11, the fields used here at their offsets, checked against the linked DPDK when a DPDK pool is made), so
+/// a DPDK mbuf IS a descriptor: a receive hands the driver's mbuf pointers on as they are and a send passes them
+/// back, with nothing to translate or copy. Switchboard's own part (flow hash, input port, the header stack,
+/// metadata) follows at byte 128: in an mbuf that is its private area, which the driver never touches. Managed
+/// pools lay their descriptors out the same way (the mbuf half mostly unused). Batches carry pointers to these,
 /// so handing a packet from one node to the next moves 8 bytes and never the packet.
 /// Internal: plugins only ever see a <see cref="Packet"/> view.
 /// </summary>
-[StructLayout(LayoutKind.Sequential)]
+[StructLayout(LayoutKind.Explicit, Size = Size)]
 internal unsafe struct PacketDesc
 {
     public const int MaxHeaders = 8;
     public const int MetadataBytes = 32;
     public const ushort Absent = 0xFFFF;
+    /// <summary>sizeof(struct rte_mbuf): where Switchboard's part (the mbuf private area) begins.</summary>
+    public const int MbufBytes = 128;
+    /// <summary>Switchboard's part: what a DPDK pool reserves as private area per mbuf.</summary>
+    public const int PrivateBytes = Size - MbufBytes;
+    public const int Size = 256;
 
-    // Layout: everything a receive resets, and what the hot paths read (geometry, owner, the header stack),
-    // sits in the first 64 bytes, so receiving a packet writes one cache line of descriptor (a DPDK
-    // descriptor is in the mbuf's private area, lines the driver never touches). Handle and
-    // metadata follow; metadata is cleared on first use instead of on receive (MetadataValid), and a DPDK
-    // port sets Handle once per mbuf.
+    // rte_mbuf fields (offsets of DPDK 22.11's rte_mbuf_core.h; Mbuf.VerifyLayout compares them with the shim's).
+    public const int OffBuffer = 0, OffDataOffset = 16, OffSegments = 20, OffPacketLength = 36, OffDataLength = 40,
+        OffBufferLength = 54, OffMempool = 56;
 
-    /// <summary>Start of the buffer; headroom is <c>Data - Buffer</c>.</summary>
-    public byte* Buffer;
-    /// <summary>First byte of the packet.</summary>
-    public byte* Data;
-    public int Length;
-    /// <summary>Bytes from <see cref="Buffer"/> to the end of the buffer.</summary>
-    public int Capacity;
-    public uint FlowHash;
-    public ushort PoolId;
-    public ushort InputPort;
+    /// <summary>Start of the buffer (rte_mbuf.buf_addr); headroom is <c>Data - Buffer</c>.</summary>
+    [FieldOffset(OffBuffer)] public byte* Buffer;
+    /// <summary>First byte of the packet, from <see cref="Buffer"/> (rte_mbuf.data_off).</summary>
+    [FieldOffset(OffDataOffset)] public ushort DataOffset;
+    /// <summary>Segments (rte_mbuf.nb_segs): 1 for every packet in a pipeline (chained frames are refused at receive).</summary>
+    [FieldOffset(OffSegments)] public ushort Segments;
+    /// <summary>Whole frame length (rte_mbuf.pkt_len): what a DPDK device sends; set from <see cref="Length"/> on send.</summary>
+    [FieldOffset(OffPacketLength)] public uint PacketLength;
+    /// <summary>Bytes from <see cref="Data"/> (rte_mbuf.data_len).</summary>
+    [FieldOffset(OffDataLength)] public ushort DataLength;
+    /// <summary>Bytes from <see cref="Buffer"/> to the end of the buffer (rte_mbuf.buf_len).</summary>
+    [FieldOffset(OffBufferLength)] public ushort BufferLength;
+    /// <summary>The rte_mempool of a DPDK mbuf; 0 for managed buffers.</summary>
+    [FieldOffset(OffMempool)] public nint Mempool;
+
+    // Switchboard's part. Everything a receive resets sits in its first 64 bytes (one cache line; metadata is
+    // cleared on first use instead, see MetadataValid).
+    [FieldOffset(MbufBytes)] public uint FlowHash;
+    [FieldOffset(MbufBytes + 4)] public ushort PoolId;
+    [FieldOffset(MbufBytes + 6)] public ushort InputPort;
     /// <summary>False after a receive: <see cref="Metadata"/> holds a previous packet's bytes until <see cref="MetadataRef"/> clears it.</summary>
-    public bool MetadataValid;
-    public HeaderStack Headers;
-    /// <summary>Owner-specific handle (the <c>rte_mbuf*</c> for DPDK buffers, set when the pool is made).</summary>
-    public nint Handle;
-    public PacketMetadata Metadata;
+    [FieldOffset(MbufBytes + 8)] public bool MetadataValid;
+    [FieldOffset(MbufBytes + 10)] public HeaderStack Headers;
+    [FieldOffset(MbufBytes + 80)] public PacketMetadata Metadata;
 
-    public readonly int Headroom => (int)(Data - Buffer);
+    /// <summary>First byte of the packet.</summary>
+    public byte* Data
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        readonly get => Buffer + DataOffset;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        set => DataOffset = (ushort)(value - Buffer);
+    }
+
+    /// <summary>Packet length in bytes.</summary>
+    public int Length
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        readonly get => DataLength;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        set => DataLength = (ushort)value;
+    }
+
+    /// <summary>Bytes from <see cref="Buffer"/> to the end of the buffer.</summary>
+    public int Capacity
+    {
+        readonly get => BufferLength;
+        set => BufferLength = checked((ushort)value);
+    }
+
+    public readonly int Headroom => DataOffset;
     public readonly int Tailroom => Capacity - Headroom - Length;
 
-    /// <summary>Reset everything but the buffer geometry, for a freshly received packet.</summary>
+    /// <summary>Reset everything but the buffer, for a freshly received packet of <paramref name="length"/> bytes
+    /// at <paramref name="headroom"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void ResetForReceive(int headroom, int length, ushort port)
     {
-        Data = Buffer + headroom;
-        Length = length;
+        DataOffset = (ushort)headroom;
+        DataLength = (ushort)length;
+        ResetState(port);
+    }
+
+    /// <summary>Reset Switchboard's per-packet state (one cache line), leaving the geometry as the device wrote it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void ResetState(ushort port)
+    {
         InputPort = port;
         FlowHash = 0;
         MetadataValid = false;

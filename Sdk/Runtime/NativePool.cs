@@ -13,7 +13,7 @@ namespace Switchboard.Sdk.Runtime;
 /// </summary>
 internal sealed unsafe class NativePool : IBufferPool, IDisposable
 {
-    public const int DescriptorBytes = 192;
+    public const int DescriptorBytes = PacketDesc.Size;
     public const int DefaultHeadroom = 128;
     public const int DefaultDataRoom = 2048;
     private const int CacheSize = 512, CacheBulk = 256;
@@ -43,6 +43,7 @@ internal sealed unsafe class NativePool : IBufferPool, IDisposable
     public NativePool(string name, int buffers, int maxWorkers, int headroom = DefaultHeadroom, int dataRoom = DefaultDataRoom)
     {
         if (sizeof(PacketDesc) > DescriptorBytes) throw new InvalidOperationException("PacketDesc outgrew its slot.");
+        if (headroom + dataRoom > ushort.MaxValue) throw new ArgumentOutOfRangeException(nameof(dataRoom), "A buffer holds at most 65535 bytes.");
         Name = name;
         Size = buffers;
         Headroom = headroom;
@@ -59,7 +60,6 @@ internal sealed unsafe class NativePool : IBufferPool, IDisposable
             d->Buffer = (byte*)d + DescriptorBytes;
             d->Capacity = headroom + dataRoom;
             d->Data = d->Buffer + headroom;
-            d->Handle = (nint)d;
             _free[_freeCount++] = (nint)d;
         }
         _caches = new Cache[maxWorkers + 1];

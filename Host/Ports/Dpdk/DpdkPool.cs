@@ -1,10 +1,11 @@
+using System.Runtime.InteropServices;
 using Switchboard.Sdk;
 using Switchboard.Sdk.Runtime;
 
 namespace Switchboard.Host.Ports.Dpdk;
 
 /// <summary>
-/// A DPDK packet mempool whose mbufs carry the packet's <see cref="PacketDesc"/> in their private area,
+/// A DPDK packet mempool whose mbufs are <see cref="PacketDesc"/>s (Switchboard's part in their private area),
 /// registered with <see cref="BufferPools"/> so whichever core drops or sends a packet frees it back in bulk
 /// (rte_pktmbuf_free_bulk). A freed descriptor's pool id is cleared, so freeing it twice is reported by the
 /// registry instead of corrupting the mempool; a descriptor that is not in one of this pool's mbufs is
@@ -12,8 +13,8 @@ namespace Switchboard.Host.Ports.Dpdk;
 /// </summary>
 internal sealed unsafe class DpdkPool : IBufferPool, IDisposable
 {
-    /// <summary>Private area per mbuf: room for a <see cref="PacketDesc"/> (DPDK wants a multiple of 8).</summary>
-    public const int PrivateBytes = 192;
+    /// <summary>Private area per mbuf: Switchboard's part of the <see cref="PacketDesc"/> (DPDK wants a multiple of 8).</summary>
+    public const int PrivateBytes = PacketDesc.PrivateBytes;
     /// <summary>Data room after the headroom, like <c>RTE_MBUF_DEFAULT_DATAROOM</c>.</summary>
     public const int DefaultDataRoom = 2048;
     private const int FreeChunk = 64;
@@ -25,7 +26,6 @@ internal sealed unsafe class DpdkPool : IBufferPool, IDisposable
 
     public DpdkPool(int size, int cacheSize, int socket = -1)
     {
-        if (sizeof(PacketDesc) > PrivateBytes) throw new InvalidOperationException("PacketDesc outgrew the mbuf private area.");
         if (!DpdkEal.IsInitialized) throw new InvalidOperationException("The DPDK EAL is not initialised.");
         Name = $"sb_pool{Interlocked.Increment(ref s_names)}";
         Size = size;
@@ -38,7 +38,7 @@ internal sealed unsafe class DpdkPool : IBufferPool, IDisposable
         }
         finally
         {
-            System.Runtime.InteropServices.NativeMemory.Free(name);
+            NativeMemory.Free(name);
         }
         if (Mempool == 0)
             throw new DpdkUnavailableException($"rte_pktmbuf_pool_create({size} mbufs, cache {cacheSize}) failed: {DpdkNative.LastError()}" +
@@ -51,9 +51,8 @@ internal sealed unsafe class DpdkPool : IBufferPool, IDisposable
         PrepareDescriptors();
     }
 
-    /// <summary>Point every mbuf's descriptor at its buffer once, so a receive writes only the descriptor's first
-    /// cache line (Handle lives outside it; Buffer and Capacity are rewritten per packet from the mbuf's hot line,
-    /// since a driver may attach an external buffer).</summary>
+    /// <summary>Clear Switchboard's part of every mbuf once (the private area starts as whatever memory held),
+    /// so a receive writes only its first cache line.</summary>
     private void PrepareDescriptors()
     {
         var all = new nint[Size];
@@ -62,8 +61,7 @@ internal sealed unsafe class DpdkPool : IBufferPool, IDisposable
         {
             while (n < all.Length && DpdkNative.MbufAllocBulk(Mempool, p + n, 1) == 0)
             {
-                Attach(p[n], Mbuf.Desc(p[n]));
-                Mbuf.Desc(p[n])->PoolId = 0; // free
+                NativeMemory.Clear((byte*)p[n] + PacketDesc.MbufBytes, PacketDesc.PrivateBytes); // PoolId 0: free
                 n++;
             }
             if (n > 0) DpdkNative.MbufFreeBulk(p, (uint)n);
@@ -97,7 +95,7 @@ internal sealed unsafe class DpdkPool : IBufferPool, IDisposable
     {
         nint m;
         if (DpdkNative.MbufAllocBulk(Mempool, &m, 1) != 0) return;
-        string? problem = Mbuf.Verify(m);
+        string? problem = Mbuf.VerifyLayout(m);
         DpdkNative.MbufFreeBulk(&m, 1);
         if (problem is not null)
         {
@@ -106,29 +104,17 @@ internal sealed unsafe class DpdkPool : IBufferPool, IDisposable
         }
     }
 
-    /// <summary>Point an mbuf's descriptor at its data and claim it for this pool (the receive-side reset follows).</summary>
-    public void Attach(nint m, PacketDesc* d)
-    {
-        d->Buffer = Mbuf.BufAddr(m);
-        d->Handle = m;
-        d->Capacity = Mbuf.BufLen(m);
-        d->PoolId = Id;
-    }
-
     public int AllocBulk(PacketDesc** descs, int count)
     {
         if (count <= 0) return 0;
-        var mbufs = (nint*)descs; // same size: fill in place, then turn each mbuf into its descriptor
         int n = count;
-        // rte_pktmbuf_alloc_bulk is all-or-nothing; halve the request until it fits.
-        while (n > 0 && DpdkNative.MbufAllocBulk(Mempool, mbufs, (uint)n) != 0) n /= 2;
+        // rte_pktmbuf_alloc_bulk is all-or-nothing; halve the request until it fits. Mbufs are descriptors.
+        while (n > 0 && DpdkNative.MbufAllocBulk(Mempool, (nint*)descs, (uint)n) != 0) n /= 2;
         for (int i = 0; i < n; i++)
         {
-            nint m = mbufs[i];
-            var d = Mbuf.Desc(m);
-            Attach(m, d);
-            d->ResetForReceive(Mbuf.DataOff(m), 0, 0);
-            descs[i] = d;
+            var d = descs[i];
+            d->PoolId = Id;
+            d->ResetState(0); // geometry as rte_pktmbuf_alloc left it: default headroom, length 0
         }
         return n;
     }
@@ -142,7 +128,7 @@ internal sealed unsafe class DpdkPool : IBufferPool, IDisposable
         {
             var d = descs[i];
             nint m = Mbuf.Of(d);
-            if (d->PoolId != Id || Mbuf.Pool(m) != Mempool)
+            if (d->PoolId != Id || d->Mempool != Mempool)
             {
                 if (bad++ == 0) firstBad = (nint)d;
                 continue;

@@ -9,8 +9,9 @@ namespace Switchboard.Host.Ports.Dpdk;
 
 /// <summary>
 /// "dpdk": a DPDK ethdev with one RX/TX queue pair per core (RSS over IP/TCP/UDP when the device supports it).
-/// Zero copy: a received packet is a view over its mbuf's data, its descriptor in the mbuf's private area;
-/// on send the descriptor's geometry (NFs may have pushed or trimmed headers) is written back to the mbuf.
+/// Zero copy: an mbuf is a packet descriptor (<see cref="PacketDesc"/> mirrors rte_mbuf), so a received burst is
+/// the batch as the driver returned it and a batch is sent as it stands; NFs that push or trim headers change
+/// the mbuf's own data_off and data_len, and send sets pkt_len to match.
 /// Packets from a managed pool are copied into fresh mbufs. What the device does not take is freed and
 /// counted as a TX drop. Multi-segment mbufs (frames larger than a buffer) are dropped at receive and counted.
 /// </summary>
@@ -172,35 +173,28 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
     public int Receive(int queue, PacketDesc** descs, int max)
     {
         EnterThread(queue);
-        var mbufs = (nint*)descs; // receive in place, then replace each mbuf by its descriptor
-        int n = DpdkNative.RxBurst(_portId, (ushort)queue, mbufs, (ushort)Math.Min(max, ushort.MaxValue));
+        // Mbufs are descriptors: the driver's burst is the batch, in place.
+        int n = DpdkNative.RxBurst(_portId, (ushort)queue, (nint*)descs, (ushort)Math.Min(max, ushort.MaxValue));
         if (n == 0)
         {
             if (_finite) NoteEmpty(queue, max);
             return 0;
         }
         long bytes = 0;
-        int kept = n;
         ushort portIndex = _portIndex, poolId = _poolId;
         nint mempool = _mempool;
         for (int i = 0; i < n; i++)
         {
-            nint m = mbufs[i];
-            var d = Mbuf.Desc(m);
-            byte* buffer = Mbuf.BufAddr(m);
-            // Buffer, Capacity and Handle were set when the pool was made; a driver that attached another
-            // buffer, a chained frame or another pool's mbuf takes the slow path.
-            if (Mbuf.NbSegs(m) != 1 || Mbuf.Pool(m) != mempool || buffer != d->Buffer) return ReceiveMixed(queue, descs, n, i, bytes);
+            var d = descs[i];
+            if (d->Segments != 1 || d->Mempool != mempool) return ReceiveMixed(queue, descs, n, i, bytes);
             d->PoolId = poolId;
-            int length = Mbuf.DataLen(m);
-            d->ResetForReceive(Mbuf.DataOff(m), length, portIndex);
-            bytes += length;
-            descs[i] = d;
+            d->ResetState(portIndex);
+            bytes += d->DataLength;
         }
         var c = Counters.PerQueue[queue];
-        c.RxPackets += kept;
+        c.RxPackets += n;
         c.RxBytes += bytes;
-        return kept;
+        return n;
     }
 
     /// <summary>The rest of a burst from <paramref name="from"/> on, where some mbuf is multi-segment or of another pool
@@ -208,24 +202,19 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int ReceiveMixed(int queue, PacketDesc** descs, int n, int from, long bytes)
     {
-        var mbufs = (nint*)descs;
         int kept = from;
         for (int i = from; i < n; i++)
         {
-            nint m = mbufs[i];
+            var d = descs[i];
             ushort owner = _poolId;
-            if (Mbuf.NbSegs(m) != 1 || Mbuf.Pool(m) != _mempool)
+            if (d->Segments != 1 || d->Mempool != _mempool)
             {
-                owner = Adopt(queue, m);
+                owner = Adopt(queue, d);
                 if (owner == 0) continue;
             }
-            var d = Mbuf.Desc(m);
-            d->Buffer = Mbuf.BufAddr(m);
-            d->Capacity = Mbuf.BufLen(m);
             d->PoolId = owner;
-            int length = Mbuf.DataLen(m);
-            d->ResetForReceive(Mbuf.DataOff(m), length, _portIndex);
-            bytes += length;
+            d->ResetState(_portIndex);
+            bytes += d->DataLength;
             descs[kept++] = d;
         }
         var c = Counters.PerQueue[queue];
@@ -237,11 +226,12 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
     /// <summary>The slow receive path: a single-segment mbuf of another live DPDK pool is kept (that pool's id is
     /// returned); a multi-segment frame or an mbuf of an unknown pool is freed, counted, and 0 returned.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private ushort Adopt(int queue, nint m)
+    private ushort Adopt(int queue, PacketDesc* d)
     {
-        ushort poolId = Mbuf.NbSegs(m) == 1 ? DpdkPool.IdOf(Mbuf.Pool(m)) : (ushort)0;
+        ushort poolId = d->Segments == 1 ? DpdkPool.IdOf(d->Mempool) : (ushort)0;
         if (poolId != 0) return poolId;
         RxMultiSegment[queue * 8]++;
+        nint m = Mbuf.Of(d);
         DpdkNative.MbufFreeBulk(&m, 1);
         return 0;
     }
@@ -260,28 +250,18 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
         if (count <= 0) return 0;
         EnterThread(queue);
         var c = Counters.PerQueue[queue];
-        var mbufs = (nint*)descs; // same slots: each descriptor is replaced by its mbuf
         long bytes = 0;
-        ushort poolId = _poolId;
+        nint mempool = _mempool;
         for (int i = 0; i < count; i++)
         {
             var d = descs[i];
-            if (d->PoolId != poolId && !DpdkPool.IsDpdk(d->PoolId)) return SendCopies(queue, descs, i, count, bytes);
-            nint m = Mbuf.Of(d);
-            int length = d->Length;
-            ushort offset = (ushort)(d->Data - d->Buffer);
-            // Most NFs rewrite in place: write the geometry back only when it changed.
-            if (Mbuf.DataOff(m) != offset || Mbuf.DataLen(m) != length)
-            {
-                Mbuf.DataOff(m) = offset;
-                Mbuf.DataLen(m) = (ushort)length;
-                Mbuf.PktLen(m) = (uint)length;
-            }
+            if (d->Mempool != mempool && !DpdkPool.IsDpdk(d->PoolId)) return SendCopies(queue, descs, i, count, bytes);
+            uint length = d->DataLength;
+            if (d->PacketLength != length) d->PacketLength = length; // an NF changed the length: the frame is one segment
             d->PoolId = 0; // the device owns it now
             bytes += length;
-            mbufs[i] = m;
         }
-        return Transmit(c, queue, mbufs, count, bytes);
+        return Transmit(c, queue, (nint*)descs, count, bytes);
     }
 
     private int Transmit(QueueCounters c, int queue, nint* mbufs, int count, long bytes)
@@ -290,7 +270,7 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
         if (sent < count)
         {
             // Not taken by the device: freed here, counted, never leaked. Their bytes are not TX bytes.
-            for (int i = sent; i < count; i++) bytes -= Mbuf.DataLen(mbufs[i]);
+            for (int i = sent; i < count; i++) bytes -= Mbuf.Desc(mbufs[i])->DataLength;
             DpdkNative.MbufFreeBulk(mbufs + sent, (uint)(count - sent));
             c.TxDropped += count - sent;
         }
@@ -304,37 +284,35 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
     private int SendCopies(int queue, PacketDesc** descs, int ready, int count, long bytes)
     {
         var c = Counters.PerQueue[queue];
-        var mbufs = (nint*)descs;
         int kept = ready;
         for (int i = ready; i < count; i++)
         {
             var d = descs[i];
-            nint m;
-            if (DpdkPool.IsDpdk(d->PoolId))
+            PacketDesc* m;
+            if (d->Mempool == _mempool || DpdkPool.IsDpdk(d->PoolId))
             {
-                m = Mbuf.Of(d);
-                Mbuf.DataOff(m) = (ushort)(d->Data - d->Buffer);
-                Mbuf.DataLen(m) = (ushort)d->Length;
-                Mbuf.PktLen(m) = (uint)d->Length;
-                d->PoolId = 0;
+                m = d;
+                m->PacketLength = m->DataLength;
+                m->PoolId = 0;
             }
             else
             {
-                m = 0;
-                if (d->Length <= _pool.DataRoom) DpdkNative.MbufAllocBulk(_mempool, &m, 1);
-                if (m != 0)
+                nint fresh = 0;
+                if (d->Length <= _pool.DataRoom) DpdkNative.MbufAllocBulk(_mempool, &fresh, 1);
+                m = Mbuf.Desc(fresh);
+                if (m != null)
                 {
-                    Unsafe.CopyBlockUnaligned(Mbuf.BufAddr(m) + Mbuf.DataOff(m), d->Data, (uint)d->Length);
-                    Mbuf.DataLen(m) = (ushort)d->Length;
-                    Mbuf.PktLen(m) = (uint)d->Length;
+                    Unsafe.CopyBlockUnaligned(m->Data, d->Data, (uint)d->Length);
+                    m->DataLength = (ushort)d->Length;
+                    m->PacketLength = (uint)d->Length;
                 }
                 BufferPools.FreeBulk(&d, 1);
-                if (m == 0) { c.TxDropped++; continue; } // no mbuf free, or larger than one: dropped
+                if (m == null) { c.TxDropped++; continue; } // no mbuf free, or larger than one: dropped
             }
-            bytes += Mbuf.DataLen(m);
-            mbufs[kept++] = m;
+            bytes += m->DataLength;
+            descs[kept++] = m;
         }
-        return Transmit(c, queue, mbufs, kept, bytes);
+        return Transmit(c, queue, (nint*)descs, kept, bytes);
     }
 
     public LinkState Link()

@@ -52,7 +52,9 @@ public sealed unsafe class DpdkPortTests
                 Assert.That(d->PoolId, Is.EqualTo(pool.Id));
                 Assert.That(d->InputPort, Is.EqualTo(3));
                 Assert.That(d->Tailroom, Is.GreaterThanOrEqualTo(0));
-                Assert.That((long)((nint)d - d->Handle), Is.EqualTo((long)Mbuf.Size), "the descriptor lives in its mbuf's private area");
+                Assert.That(d->Mempool, Is.EqualTo(pool.Mempool), "the descriptor is its mbuf");
+                Assert.That((long)(d->Data - d->Buffer), Is.EqualTo((long)DpdkNative.MbufDataOff((nint)d)), "geometry read straight from the mbuf");
+                Assert.That(d->Length, Is.EqualTo(DpdkNative.MbufDataLen((nint)d)));
             }
             Assert.That(received, Is.EqualTo(sent));
             Assert.That(port.Counters.TxPackets, Is.EqualTo(20));

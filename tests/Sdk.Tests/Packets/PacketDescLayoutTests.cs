@@ -12,21 +12,37 @@ public sealed unsafe class PacketDescLayoutTests
     private static int Offset(PacketDesc* d, void* field) => (int)((byte*)field - (byte*)d);
 
     [Test]
-    public void FieldsResetOnReceive_LieInTheFirst64Bytes()
+    public void FieldsResetOnReceive_LieInOneCacheLine_AfterTheMbufPart()
     {
         var desc = default(PacketDesc);
         var d = &desc;
         ref var h = ref d->Headers;
-        var hot = new[]
+        var reset = new[]
         {
-            Offset(d, &d->Buffer) + 8, Offset(d, &d->Data) + 8, Offset(d, &d->Length) + 4, Offset(d, &d->Capacity) + 4,
-            Offset(d, &d->FlowHash) + 4, Offset(d, &d->PoolId) + 2, Offset(d, &d->InputPort) + 2, Offset(d, &d->MetadataValid) + 1,
-            Offset(d, Unsafe.AsPointer(ref h.NetworkEnd)) + 2, Offset(d, Unsafe.AsPointer(ref h.Depth)) + 1,
-            Offset(d, Unsafe.AsPointer(ref h.IpProtocol)) + 1, Offset(d, Unsafe.AsPointer(ref h.NonFirstFragment)) + 1,
-            Offset(d, Unsafe.AsPointer(ref h.ByKind[7])) + 2,
+            (Offset(d, &d->FlowHash), 4), (Offset(d, &d->PoolId), 2), (Offset(d, &d->InputPort), 2), (Offset(d, &d->MetadataValid), 1),
+            (Offset(d, Unsafe.AsPointer(ref h.ByKind[0])), 16), (Offset(d, Unsafe.AsPointer(ref h.NetworkEnd)), 2), (Offset(d, Unsafe.AsPointer(ref h.Depth)), 1),
+            (Offset(d, Unsafe.AsPointer(ref h.IpProtocol)), 1), (Offset(d, Unsafe.AsPointer(ref h.NonFirstFragment)), 1),
         };
-        Assert.That(hot, Is.All.LessThanOrEqualTo(64));
-        Assert.That(sizeof(PacketDesc), Is.LessThanOrEqualTo(192), "fits the mbuf private area and the pool's descriptor slot");
+        Assert.That(reset.Select(f => f.Item1), Is.All.GreaterThanOrEqualTo(PacketDesc.MbufBytes), "outside the rte_mbuf the driver writes");
+        Assert.That(reset.Select(f => f.Item1 + f.Item2), Is.All.LessThanOrEqualTo(PacketDesc.MbufBytes + 64), "one cache line");
+        Assert.That(sizeof(PacketDesc), Is.EqualTo(PacketDesc.Size));
+        Assert.That(Offset(d, &d->Metadata) + PacketDesc.MetadataBytes, Is.LessThanOrEqualTo(PacketDesc.Size));
+    }
+
+    [Test]
+    public void TheMbufPart_MirrorsDpdk2211sRteMbuf()
+    {
+        // Offsets from DPDK 22.11's rte_mbuf_core.h (the host also checks them against the linked DPDK at run time).
+        var desc = default(PacketDesc);
+        var d = &desc;
+        Assert.That(new[] { Offset(d, &d->Buffer), Offset(d, &d->DataOffset), Offset(d, &d->Segments), Offset(d, &d->PacketLength),
+                Offset(d, &d->DataLength), Offset(d, &d->BufferLength), Offset(d, &d->Mempool) },
+            Is.EqualTo(new[] { 0, 16, 20, 36, 40, 54, 56 }));
+        var buffer = stackalloc byte[64];
+        d->Buffer = buffer;
+        d->Data = buffer + 10;
+        d->Length = 30;
+        Assert.That((d->DataOffset, d->DataLength, d->Headroom), Is.EqualTo(((ushort)10, (ushort)30, 10)));
     }
 
     [Test]
