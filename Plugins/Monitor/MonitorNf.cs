@@ -1,5 +1,6 @@
-using System.Runtime.InteropServices;
+using System.Runtime.CompilerServices;
 using Switchboard.Sdk;
+using Switchboard.Sdk.State;
 
 namespace Switchboard.Plugins.Monitor;
 
@@ -13,7 +14,7 @@ namespace Switchboard.Plugins.Monitor;
 [NetworkFunction("monitor", Description = "Per-flow packet and byte counters; passes all traffic")]
 public sealed class MonitorNf : INetworkFunction, ICounterSource
 {
-    private FlowTable _table = null!;
+    private MonitorTable _table = null!;
 
     public Pipe Build(Pipe input, NfContext context)
     {
@@ -22,14 +23,14 @@ public sealed class MonitorNf : INetworkFunction, ICounterSource
         int maxFlows = (int)cfg.GetInt("maxFlows", 65536, 1, 16_777_216);
         double reportSeconds = cfg.GetNumber("reportSeconds", 0);
         int top = (int)cfg.GetInt("top", 5, 1, 1000);
-        _table = new FlowTable(maxFlows);
+        _table = new MonitorTable(maxFlows);
         if (reportSeconds > 0)
             context.Every(TimeSpan.FromSeconds(reportSeconds), () => context.Log(_table.Describe(top)));
         return input.TryParse<Ethernet>().TryParse<Ipv4>().Transform(new CountFlow(_table));
     }
 
     /// <summary>This core's table (for tests and reports).</summary>
-    public FlowTable Table => _table;
+    public MonitorTable Table => _table;
 
     public void ReadCounters(ICollection<KeyValuePair<string, long>> into)
     {
@@ -39,16 +40,16 @@ public sealed class MonitorNf : INetworkFunction, ICounterSource
         into.Add(new("non-ip", _table.NonIp));
     }
 
-    private readonly struct CountFlow(FlowTable table) : ITransform
+    private readonly struct CountFlow(MonitorTable table) : ITransform
     {
         public void Transform(Packet p) => table.Record(p);
     }
 }
 
-/// <summary>One core's flow counters.</summary>
-public sealed class FlowTable(int capacity)
+/// <summary>One core's flow counters: a bounded <see cref="FlowTable{TValue}"/>, one hash and usually one cache line per packet.</summary>
+public sealed class MonitorTable(int capacity)
 {
-    private readonly Dictionary<FlowKey, FlowCounters> _flows = new(Math.Min(capacity, 65536));
+    private readonly FlowTable<FlowCounters> _flows = new(capacity);
 
     public int Count => _flows.Count;
     public long Bytes { get; private set; }
@@ -59,17 +60,21 @@ public sealed class FlowTable(int capacity)
     {
         if (!FlowKey.TryGet(p, out var key)) { NonIp++; return; }
         Bytes += p.Length;
-        if (_flows.Count >= capacity && !_flows.ContainsKey(key)) { Untracked++; return; }
-        ref var c = ref CollectionsMarshal.GetValueRefOrAddDefault(_flows, key, out _);
+        ref var c = ref _flows.GetOrAdd(key, key.Hash(), out _);
+        if (Unsafe.IsNullRef(ref c)) { Untracked++; return; } // full: a new flow is not tracked
         c.Packets++;
         c.Bytes += p.Length;
     }
 
-    public FlowCounters Get(FlowKey key) => _flows.GetValueOrDefault(key);
+    public FlowCounters Get(FlowKey key)
+    {
+        ref var c = ref _flows.Find(key, key.Hash());
+        return Unsafe.IsNullRef(ref c) ? default : c;
+    }
 
     public string Describe(int top) =>
         $"{_flows.Count} flows, {Bytes} bytes; busiest: " +
-        string.Join("; ", _flows.OrderByDescending(f => f.Value.Bytes).Take(top).Select(f => $"{f.Key} {f.Value.Packets} pkts"));
+        string.Join("; ", _flows.Snapshot().OrderByDescending(f => f.Value.Bytes).Take(top).Select(f => $"{f.Key} {f.Value.Packets} pkts"));
 }
 
 public record struct FlowCounters(long Packets, long Bytes);
