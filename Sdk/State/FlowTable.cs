@@ -4,24 +4,28 @@ using System.Runtime.CompilerServices;
 namespace Switchboard.Sdk.State;
 
 /// <summary>
-/// A bounded per-core flow table: <see cref="FlowKey"/> to <typeparamref name="TValue"/>, open addressing with
-/// linear probing over one pre-sized array (at most half full), so a lookup is one hash the caller already has
-/// (<see cref="FlowKey.HashOf"/> caches it on the packet), usually one cache line, and never an allocation.
-/// Full means <see cref="Capacity"/> flows: new flows are then refused (the caller decides what that means)
-/// rather than growing on the packet path. Removal shifts later entries back (no tombstones), so a table that
-/// churns keeps its probe lengths. Not thread-safe: one core owns it (partitioned state, thesis 3.1.1 (a)).
+/// A bounded per-core flow table: <see cref="FlowKey"/> to <typeparamref name="TValue"/>. Entries are kept dense
+/// (in arrival order, removal moves the last entry into the hole), found through an open-addressing index of
+/// entry numbers (linear probing, at most half full) keyed by the hash the caller already has
+/// (<see cref="FlowKey.Hash"/>). So a lookup is one hash, a 4-byte index slot and the entry, memory stays
+/// proportional to the flows actually present (a table sized for 64 K flows holding 1 000 touches ~1 000 entries
+/// in a row, not 1 000 random lines of a big array), sweeps walk a dense array, and nothing allocates after
+/// construction. Full means <see cref="Capacity"/> flows: new flows are then refused (the caller decides what
+/// that means) rather than growing on the packet path. Not thread-safe: one core owns it (partitioned state,
+/// thesis 3.1.1 (a)).
 /// </summary>
 public sealed class FlowTable<TValue> where TValue : struct
 {
-    private struct Slot
+    private struct Entry
     {
         public FlowKey Key;
         public uint Hash;
-        public bool Used;
         public TValue Value;
     }
 
-    private readonly Slot[] _slots;
+    private readonly Entry[] _entries;
+    /// <summary>Per slot: 0 when empty, else the entry's index + 1.</summary>
+    private readonly int[] _index;
     private readonly int _mask;
 
     /// <summary>A table for up to <paramref name="capacity"/> flows.</summary>
@@ -30,8 +34,9 @@ public sealed class FlowTable<TValue> where TValue : struct
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, 1 << 26);
         Capacity = capacity;
-        _slots = new Slot[(int)BitOperations.RoundUpToPowerOf2((uint)capacity * 2)];
-        _mask = _slots.Length - 1;
+        _entries = new Entry[capacity];
+        _index = new int[(int)BitOperations.RoundUpToPowerOf2((uint)capacity * 2)];
+        _mask = _index.Length - 1;
     }
 
     /// <summary>Most flows the table holds.</summary>
@@ -42,32 +47,33 @@ public sealed class FlowTable<TValue> where TValue : struct
     /// <summary>The value of <paramref name="key"/> (whose <see cref="FlowKey.Hash"/> is <paramref name="hash"/>),
     /// added as <c>default</c> when new (<paramref name="added"/>). When the table is full and the key is new,
     /// nothing is added and the result is a null reference (test with <see cref="Unsafe.IsNullRef{T}(ref readonly T)"/>
-    /// or use <see cref="TryGetOrAdd"/>).</summary>
+    /// or use <see cref="TryGetOrAdd"/>). The reference is valid until the next add or removal.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref TValue GetOrAdd(in FlowKey key, uint hash, out bool added)
     {
-        var slots = _slots;
+        var index = _index;
+        var entries = _entries;
         int i = (int)hash & _mask;
         while (true)
         {
-            ref var s = ref slots[i];
-            if (!s.Used) break;
-            if (s.Hash == hash && s.Key == key)
+            int e = index[i];
+            if (e == 0) break;
+            ref var entry = ref entries[e - 1];
+            if (entry.Hash == hash && entry.Key == key)
             {
                 added = false;
-                return ref s.Value;
+                return ref entry.Value;
             }
             i = (i + 1) & _mask;
         }
         added = Count < Capacity;
         if (!added) return ref Unsafe.NullRef<TValue>();
-        ref var free = ref slots[i];
-        free.Key = key;
-        free.Hash = hash;
-        free.Used = true;
-        free.Value = default;
-        Count++;
-        return ref free.Value;
+        ref var fresh = ref entries[Count];
+        fresh.Key = key;
+        fresh.Hash = hash;
+        fresh.Value = default;
+        index[i] = ++Count;
+        return ref fresh.Value;
     }
 
     /// <summary><see cref="GetOrAdd"/> for callers that prefer a flag to a null reference: false when the key is
@@ -84,42 +90,30 @@ public sealed class FlowTable<TValue> where TValue : struct
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref TValue Find(in FlowKey key, uint hash)
     {
-        var slots = _slots;
-        for (int i = (int)hash & _mask; ; i = (i + 1) & _mask)
-        {
-            ref var s = ref slots[i];
-            if (!s.Used) return ref Unsafe.NullRef<TValue>();
-            if (s.Hash == hash && s.Key == key) return ref s.Value;
-        }
+        int slot = SlotOf(key, hash);
+        return ref slot < 0 ? ref Unsafe.NullRef<TValue>() : ref _entries[_index[slot] - 1].Value;
     }
 
     /// <summary>Remove <paramref name="key"/>; false when it was not there.</summary>
     public bool Remove(in FlowKey key, uint hash)
     {
-        for (int i = (int)hash & _mask; ; i = (i + 1) & _mask)
-        {
-            ref var s = ref _slots[i];
-            if (!s.Used) return false;
-            if (s.Hash == hash && s.Key == key)
-            {
-                RemoveAt(i);
-                return true;
-            }
-        }
+        int slot = SlotOf(key, hash);
+        if (slot < 0) return false;
+        RemoveAt(slot);
+        return true;
     }
 
     /// <summary>Remove every flow for which <paramref name="expired"/> is true (e.g. idle ones, from a scheduled
-    /// sweep) and return how many. The predicate must not touch the table; it may see a flow twice when removals
-    /// move entries across the array's end, so it must give the same answer for the same flow.</summary>
+    /// sweep) and return how many. Each flow is seen once; the predicate must not add or remove flows.</summary>
     public int RemoveWhere<TPredicate>(ref TPredicate expired) where TPredicate : struct, IFlowPredicate<TValue>
     {
         int removed = 0;
-        for (int i = 0; i < _slots.Length;)
+        for (int i = 0; i < Count;)
         {
-            ref var s = ref _slots[i];
-            if (s.Used && expired.Matches(s.Key, ref s.Value))
+            ref var e = ref _entries[i];
+            if (expired.Matches(e.Key, ref e.Value))
             {
-                RemoveAt(i); // a later entry may have moved into slot i: look at it again
+                RemoveAt(SlotOfEntry(i)); // the last entry (not seen yet) moves into i: look at i again
                 removed++;
                 continue;
             }
@@ -128,40 +122,67 @@ public sealed class FlowTable<TValue> where TValue : struct
         return removed;
     }
 
-    /// <summary>Every flow and its value (allocates the enumeration's list: for control-plane readers).</summary>
+    /// <summary>Every flow and its value (allocates the list: for control-plane readers).</summary>
     public List<(FlowKey Key, TValue Value)> Snapshot()
     {
         var list = new List<(FlowKey, TValue)>(Count);
-        foreach (ref readonly var s in _slots.AsSpan())
-            if (s.Used) list.Add((s.Key, s.Value));
+        for (int i = 0; i < Count; i++) list.Add((_entries[i].Key, _entries[i].Value));
         return list;
     }
 
     /// <summary>Empty the table.</summary>
     public void Clear()
     {
-        Array.Clear(_slots);
+        Array.Clear(_index);
+        Array.Clear(_entries, 0, Count);
         Count = 0;
     }
 
-    private void RemoveAt(int hole)
+    private int SlotOf(in FlowKey key, uint hash)
     {
-        // Backward-shift deletion (Knuth 6.4, algorithm R): move each later entry of the probe run into the hole
-        // when its home slot does not lie cyclically in (hole, j].
-        var slots = _slots;
-        int j = hole;
+        for (int i = (int)hash & _mask; ; i = (i + 1) & _mask)
+        {
+            int e = _index[i];
+            if (e == 0) return -1;
+            ref var entry = ref _entries[e - 1];
+            if (entry.Hash == hash && entry.Key == key) return i;
+        }
+    }
+
+    /// <summary>The index slot that points at entry <paramref name="entry"/>.</summary>
+    private int SlotOfEntry(int entry)
+    {
+        int i = (int)_entries[entry].Hash & _mask;
+        while (_index[i] != entry + 1) i = (i + 1) & _mask;
+        return i;
+    }
+
+    private void RemoveAt(int slot)
+    {
+        int entry = _index[slot] - 1;
+        // Close the index hole by backward shift (Knuth 6.4, algorithm R): move each later slot of the probe run
+        // into the hole when its home does not lie cyclically in (hole, j].
+        int hole = slot, j = slot;
         while (true)
         {
             j = (j + 1) & _mask;
-            ref var s = ref slots[j];
-            if (!s.Used) break;
-            int home = (int)s.Hash & _mask;
+            int e = _index[j];
+            if (e == 0) break;
+            int home = (int)_entries[e - 1].Hash & _mask;
             bool stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
             if (stays) continue;
-            slots[hole] = s;
+            _index[hole] = e;
             hole = j;
         }
-        slots[hole] = default;
+        _index[hole] = 0;
+        // Keep the entries dense: the last one moves into the freed entry.
+        int last = Count - 1;
+        if (entry != last)
+        {
+            _index[SlotOfEntry(last)] = entry + 1;
+            _entries[entry] = _entries[last];
+        }
+        _entries[last] = default;
         Count--;
     }
 }

@@ -75,7 +75,7 @@ public class FlowTableTests
     }
 
     [Test]
-    public void RemoveWhere_RemovesExactlyTheMatchingFlows_EvenAcrossTheArraysEnd()
+    public void RemoveWhere_RemovesExactlyTheMatchingFlows_EvenAcrossTheIndexEnd()
     {
         var t = new FlowTable<int>(8); // 16 slots
         for (int i = 0; i < 8; i++) t.GetOrAdd(Key(i), 14u + (uint)(i % 3), out _) = i; // homes 14, 15, 16 = 0
@@ -83,6 +83,25 @@ public class FlowTableTests
         Assert.That(t.RemoveWhere(ref below), Is.EqualTo(5));
         Assert.That(t.Snapshot().Select(x => x.Value).Order(), Is.EqualTo(new[] { 5, 6, 7 }));
         for (int i = 5; i < 8; i++) Assert.That(t.Find(Key(i), 14u + (uint)(i % 3)), Is.EqualTo(i));
+    }
+
+    private struct EveryOther : IFlowPredicate<int>
+    {
+        public int Calls;
+        public bool Matches(in FlowKey key, ref int value) { Calls++; return value % 2 == 0; }
+    }
+
+    [Test]
+    public void RemoveWhere_AsksOncePerFlow_AndLeavesTheRestFindable()
+    {
+        var t = new FlowTable<int>(100);
+        for (int i = 0; i < 100; i++) t.GetOrAdd(Key(i), Key(i).Hash(), out _) = i;
+        var p = new EveryOther();
+        Assert.That(t.RemoveWhere(ref p), Is.EqualTo(50));
+        Assert.That(p.Calls, Is.EqualTo(100));
+        Assert.That(t.Count, Is.EqualTo(50));
+        for (int i = 0; i < 100; i++)
+            Assert.That(Unsafe.IsNullRef(ref t.Find(Key(i), Key(i).Hash())), Is.EqualTo(i % 2 == 0), $"flow {i}");
     }
 
     [Test]
