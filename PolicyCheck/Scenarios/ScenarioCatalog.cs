@@ -14,5 +14,6 @@ public static class ScenarioCatalog
         yield return IspScenario.Generate(3, 2, 2, seed: 7, bypassedScrubbers: 1) with { Name = "isp-scrubber-bypass" };
         yield return DataIsolationScenario.Generate(3, 2, seed: 8, [DataMisconfiguration.CacheAclMissing, DataMisconfiguration.FirewallRuleMissing])
             with { Name = "data-isolation-generated-leaks" };
+        yield return IspScenario.Generate(3, 2, 2, seed: 9, bypassedScrubbers: 1, wrongOrder: 1) with { Name = "isp-wrong-order" };
     }
 }
