@@ -98,6 +98,19 @@ public class DataIsolationScenarioTests
     }
 
     [Test]
+    public async Task BenchmarkTableAgreesWithThePlantedTruth()
+    {
+        var output = new StringWriter();
+        await DataIsolationBenchmark.RunAsync(output, new Z3Solver(), Options, [(2, 1)]);
+        var text = output.ToString();
+        TestContext.Out.WriteLine(text);
+        var row = text.Split('\n').Single(l => l.TrimStart().StartsWith("2 ", StringComparison.Ordinal));
+        Assert.That(row.Split(' ', StringSplitOptions.RemoveEmptyEntries)[..4], Is.EqualTo(new[] { "2", "5", "5", "6" }),
+            "2 tenants, 5 hosts, 5 policy classes (clients and private servers per tenant, public), 6 invariants");
+        Assert.That(text, Does.Not.Contain("differ"));
+    }
+
+    [Test]
     public void RejectsSizesWithoutIsolation()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => DataIsolationScenario.Generate(1, 2, 0));
