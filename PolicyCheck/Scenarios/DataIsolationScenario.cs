@@ -12,8 +12,9 @@ public enum DataMisconfiguration
     /// <summary>The storage firewall lacks the deny entry for one (private servers, other tenant's clients) pair: the
     /// servers send to those clients directly.</summary>
     FirewallRuleMissing,
-    /// <summary>The cache, shared across tenants, has no deny entry at all for one tenant's private servers (their data is
-    /// treated as shared): every other tenant's clients read it.</summary>
+    /// <summary>One tenant's private servers are served by a cache, shared across tenants, without deny entries for them
+    /// (with several caches: moved behind another tenant's cache; with one: its entries for them are gone): every
+    /// other tenant's clients read their data.</summary>
     SharedCache,
 }
 
@@ -23,8 +24,10 @@ public enum DataMisconfiguration
 /// (<c>Cache</c>, listing 10) shared by all tenants in front of the storage: every request to a server passes it; a
 /// miss is fetched from the cache's own address. Its deny entries keep each tenant's clients from every other tenant's
 /// private data (fetched or cached). A storage firewall (deny entries) keeps private servers from sending to other
-/// tenants' clients directly. One cache, because the cache is not flow-parallel: every slice holds a host of each
-/// policy class and every cache, and queries with several caches take tens of seconds.
+/// tenants' clients directly. With <c>caches</c> &gt; 1, tenant <i>i</i>'s private servers sit behind cache
+/// <i>i</i> mod <c>caches</c> (the public ones behind cache 0), whose deny entries name them. One cache by default:
+/// caches are not flow-parallel, so every slice holds a host of each policy class and every cache, and a query with
+/// two caches already takes several times as long.
 /// <para>Invariants (data isolation with origin): for every tenant's private servers and every other tenant's
 /// clients, "data originating there never reaches those clients" (<c>data:tAprivate->tBclients</c>); and, as checks
 /// that the cache does serve, reachability of a tenant's own private data and of public data by each tenant's clients
@@ -34,12 +37,13 @@ public enum DataMisconfiguration
 public static class DataIsolationScenario
 {
     public static Scenario Generate(int tenants, int clientsPerTenant, int seed, IReadOnlyCollection<DataMisconfiguration>? plant = null,
-        int serversPerTenant = 1, int perClass = 1)
+        int serversPerTenant = 1, int perClass = 1, int caches = 1)
     {
         if (tenants is < 2 or > 200) throw new ArgumentOutOfRangeException(nameof(tenants), "2..200 tenants (isolation needs two)");
         if (clientsPerTenant is < 1 or > 250) throw new ArgumentOutOfRangeException(nameof(clientsPerTenant));
         if (serversPerTenant is < 1 or > 250) throw new ArgumentOutOfRangeException(nameof(serversPerTenant));
         if (perClass < 1) throw new ArgumentOutOfRangeException(nameof(perClass));
+        if (caches < 1 || caches > tenants) throw new ArgumentOutOfRangeException(nameof(caches), "1..tenants caches");
         var rng = new Random(seed);
         plant ??= [];
         string T(int i) => "t" + i.ToString(CultureInfo.InvariantCulture);
@@ -54,14 +58,20 @@ public static class DataIsolationScenario
         var violated = new HashSet<string>(StringComparer.Ordinal);
         var cacheDeny = pairs.ToHashSet();
         var firewallDeny = pairs.ToHashSet();
+        // Tenant t's private servers sit behind cache t % caches (public ones behind cache 0), whose deny entries name them.
+        var served = Enumerable.Range(0, tenants).Select(t => t % caches).ToArray();
         // Each class on pairs no other class breaks, so every planted error is visible by itself.
         if (plant.Contains(DataMisconfiguration.SharedCache))
             foreach (var t in Pick(Enumerable.Range(0, tenants).ToList(), Math.Min(perClass, tenants - 1), rng))
+            {
+                // Moved behind another cache, which has no entries for it (one cache: its entries are gone).
+                if (caches > 1) served[t] = (t + 1) % caches;
                 foreach (var pair in pairs.Where(p => p.Server == t))
                 {
-                    cacheDeny.Remove(pair);
+                    if (caches == 1) cacheDeny.Remove(pair);
                     violated.Add(Data(pair.Server, pair.Client));
                 }
+            }
         if (plant.Contains(DataMisconfiguration.CacheAclMissing))
             foreach (var pair in Pick(pairs.Where(p => !violated.Contains(Data(p.Server, p.Client))).ToList(), perClass, rng))
             {
@@ -75,8 +85,10 @@ public static class DataIsolationScenario
                 violated.Add(Data(pair.Server, pair.Client));
             }
 
+        string Cache(int j) => caches == 1 ? "cache" : "cache" + j.ToString(CultureInfo.InvariantCulture);
+        List<string> Storage(int j) => Enumerable.Range(0, tenants).Where(t => served[t] == j).Select(Private).Concat(j == 0 ? ["public"] : []).ToList();
         var allClients = "[" + string.Join(", ", Enumerable.Range(0, tenants).Select(t => $"\"{Clients(t)}\"")) + "]";
-        var storage = "[" + string.Join(", ", Enumerable.Range(0, tenants).Select(t => $"\"{Private(t)}\"").Append("\"public\"")) + "]";
+        static string List(IEnumerable<string> names) => "[" + string.Join(", ", names.Select(n => $"\"{n}\"")) + "]";
         var sb = new StringBuilder();
         sb.Append("{\n  \"policyGroups\": {\n");
         var groups = Enumerable.Range(0, tenants).SelectMany(i => new[]
@@ -94,8 +106,11 @@ public static class DataIsolationScenario
         }).Append("    { \"name\": \"pub1\", \"group\": \"public\" }");
         sb.Append(string.Join(",\n", hosts));
         sb.Append("\n  ],\n  \"nfs\": [\n");
-        var cacheAcl = pairs.Where(cacheDeny.Contains).Select(p => $"[\"{Clients(p.Client)}\", \"{Private(p.Server)}\"]");
-        sb.Append($"    {{ \"name\": \"cache\", \"model\": \"Cache\", \"addresses\": [\"10.250.9.1\"], \"config\": {{ \"address\": \"cache\", \"acls\": {{ \"deny\": [{string.Join(", ", cacheAcl)}] }} }} }},\n");
+        for (int j = 0; j < caches; j++)
+        {
+            var cacheAcl = pairs.Where(p => cacheDeny.Contains(p) && p.Server % caches == j).Select(p => $"[\"{Clients(p.Client)}\", \"{Private(p.Server)}\"]");
+            sb.Append($"    {{ \"name\": \"{Cache(j)}\", \"model\": \"Cache\", \"addresses\": [\"10.250.9.{j + 1}\"], \"config\": {{ \"address\": \"{Cache(j)}\", \"acls\": {{ \"deny\": [{string.Join(", ", cacheAcl)}] }} }} }},\n");
+        }
         var firewallAcl = pairs.Where(firewallDeny.Contains).Select(p => $"[\"{Private(p.Server)}\", \"{Clients(p.Client)}\"]");
         sb.Append($"    {{ \"name\": \"sfw\", \"model\": \"acl-firewall\", \"config\": {{ \"deny\": [{string.Join(", ", firewallAcl)}] }} }}\n");
         sb.Append($"  ],\n  \"routers\": [\"tor{{0..{tenants - 1}}}\", \"core\", \"stor\"],\n  \"routing\": {{\n");
@@ -108,8 +123,9 @@ public static class DataIsolationScenario
         }
         foreach (var range in Enumerable.Range(0, tenants).Select(t => Range(T(t) + "s", serversPerTenant)).Append("pub1"))
             sb.Append($"    \"{range}\": [ {{ \"dst\": \"*\", \"nextHop\": \"stor\" }} ],\n");
-        // The cache answers clients only: a catch-all route would bring packets to its own address back to it.
-        sb.Append($"    \"cache\": [ {{ \"dst\": {storage}, \"nextHop\": \"stor\" }}, {{ \"dst\": {allClients}, \"nextHop\": \"core\" }} ],\n");
+        // A cache answers clients only: a catch-all route would bring packets to its own address back to it.
+        for (int j = 0; j < caches; j++)
+            sb.Append($"    \"{Cache(j)}\": [ {(Storage(j).Count > 0 ? $"{{ \"dst\": {List(Storage(j))}, \"nextHop\": \"stor\" }}, " : "")}{{ \"dst\": {allClients}, \"nextHop\": \"core\" }} ],\n");
         sb.Append("    \"stor\": [ ");
         for (int t = 0; t < tenants; t++)
             for (int j = 1; j <= serversPerTenant; j++) sb.Append($"{{ \"dst\": \"{T(t)}s{j}\", \"nextHop\": \"{T(t)}s{j}\" }}, ");
@@ -117,7 +133,8 @@ public static class DataIsolationScenario
         sb.Append("    \"sfw\": [ { \"dst\": \"*\", \"nextHop\": \"core\" } ],\n");
         sb.Append("    \"core\": [ ");
         sb.Append(string.Join(", ", Enumerable.Range(0, tenants).Select(t => $"{{ \"dst\": \"{Clients(t)}\", \"nextHop\": \"tor{t}\" }}")));
-        sb.Append($", {{ \"dst\": {storage[..^1]}, \"cache\"], \"nextHop\": \"cache\" }} ]\n");
+        for (int j = 0; j < caches; j++) sb.Append($", {{ \"dst\": {List(Storage(j).Append(Cache(j)))}, \"nextHop\": \"{Cache(j)}\" }}");
+        sb.Append(" ]\n");
         sb.Append("  },\n  \"invariants\": [\n");
         var invariants = new List<string>();
         void Add(string name, string from, string to, bool expectViolated) =>
@@ -130,7 +147,7 @@ public static class DataIsolationScenario
         }
         sb.Append(string.Join(",\n", invariants));
         sb.Append("\n  ],\n  \"options\": { \"timeoutMs\": 20000, \"solver\": \"z3\" }\n}\n");
-        var name = $"data-isolation-{tenants}x{clientsPerTenant}{(plant.Count == 0 ? "" : "-" + string.Join("-", plant.Select(p => p.ToString().ToLowerInvariant())))}";
+        var name = $"data-isolation-{tenants}x{clientsPerTenant}{(caches == 1 ? "" : $"-{caches}caches")}{(plant.Count == 0 ? "" : "-" + string.Join("-", plant.Select(p => p.ToString().ToLowerInvariant())))}";
         return new Scenario(name, sb.ToString(), violated, tenants * (clientsPerTenant + serversPerTenant) + 1, 2 * tenants + 2);
     }
 

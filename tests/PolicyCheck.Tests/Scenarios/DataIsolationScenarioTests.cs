@@ -35,12 +35,14 @@ public class DataIsolationScenarioTests
         Assert.That(results.Count(r => r.Invariant.Name.StartsWith("data:", StringComparison.Ordinal)), Is.EqualTo(3 * 2), "one per (private servers, other tenant's clients)");
     }
 
-    [TestCase(DataMisconfiguration.CacheAclMissing, 3, 2, 52)]
-    [TestCase(DataMisconfiguration.FirewallRuleMissing, 3, 1, 53)]
-    [TestCase(DataMisconfiguration.SharedCache, 3, 1, 54)]
-    public async Task ReportsExactlyThePlantedLeaks(DataMisconfiguration kind, int tenants, int clients, int seed)
+    [TestCase(DataMisconfiguration.CacheAclMissing, 3, 2, 52, 1)]
+    [TestCase(DataMisconfiguration.FirewallRuleMissing, 3, 1, 53, 1)]
+    [TestCase(DataMisconfiguration.SharedCache, 3, 1, 54, 1)]
+    [TestCase(DataMisconfiguration.CacheAclMissing, 2, 1, 58, 2)]
+    [TestCase(DataMisconfiguration.SharedCache, 2, 1, 59, 2)]
+    public async Task ReportsExactlyThePlantedLeaks(DataMisconfiguration kind, int tenants, int clients, int seed, int caches)
     {
-        var scenario = DataIsolationScenario.Generate(tenants, clients, seed, [kind]);
+        var scenario = DataIsolationScenario.Generate(tenants, clients, seed, [kind], caches: caches);
         Assert.That(scenario.Violated, Has.Count.EqualTo(kind == DataMisconfiguration.SharedCache ? tenants - 1 : 1));
         var results = await VerifyAll(scenario);
         Assert.That(ReportedLeaks(results), Is.EquivalentTo(scenario.Violated));
@@ -81,7 +83,8 @@ public class DataIsolationScenarioTests
             foreach (var seed in Enumerable.Range(0, 12))
             {
                 var scenario = DataIsolationScenario.Generate(tenants, 2, seed,
-                    [DataMisconfiguration.CacheAclMissing, DataMisconfiguration.FirewallRuleMissing, DataMisconfiguration.SharedCache], serversPerTenant: 2);
+                    [DataMisconfiguration.CacheAclMissing, DataMisconfiguration.FirewallRuleMissing, DataMisconfiguration.SharedCache], serversPerTenant: 2,
+                    caches: 1 + seed % Math.Min(3, tenants));
                 var loaded = NetworkLoader.Parse(scenario.Json, scenario.Name);
                 Assert.That(loaded.Errors, Is.Empty, loaded.FormatErrors());
                 var names = loaded.Network!.Invariants.Select(i => i.Name).ToHashSet();
@@ -111,9 +114,23 @@ public class DataIsolationScenarioTests
     }
 
     [Test]
+    public void SharedCacheWithSeveralCachesMovesTheTenantBehindAnotherCache()
+    {
+        var scenario = DataIsolationScenario.Generate(tenants: 4, clientsPerTenant: 1, seed: 60, [DataMisconfiguration.SharedCache], caches: 2);
+        var net = Load(scenario.Json);
+        var moved = int.Parse(scenario.Violated.First()["data:t".Length..].Split("private")[0], System.Globalization.CultureInfo.InvariantCulture);
+        var address = net.Hosts.Single(h => h.Group == $"t{moved}private").Addresses[0];
+        var hop = net.Routing["core"].First(r => r.Destinations.Contains(address)).NextHop;
+        Assert.That(hop, Is.EqualTo($"cache{(moved + 1) % 2}"), "served by the other cache");
+        Assert.That(net.Function(hop)!.Config.GetRawText(), Does.Not.Contain($"t{moved}private"), "which has no entries for it");
+        Assert.That(scenario.Violated, Has.Count.EqualTo(3));
+    }
+
+    [Test]
     public void RejectsSizesWithoutIsolation()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => DataIsolationScenario.Generate(1, 2, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => DataIsolationScenario.Generate(3, 0, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => DataIsolationScenario.Generate(3, 1, 0, caches: 4));
     }
 }
