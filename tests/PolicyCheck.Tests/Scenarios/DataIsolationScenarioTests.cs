@@ -35,7 +35,7 @@ public class DataIsolationScenarioTests
         Assert.That(results.Count(r => r.Invariant.Name.StartsWith("data:", StringComparison.Ordinal)), Is.EqualTo(3 * 2), "one per (private servers, other tenant's clients)");
     }
 
-    [TestCase(DataMisconfiguration.CacheAclMissing, 3, 2, 52, 1)]
+    // 3 tenants x 2 clients with a cache-ACL and a firewall leak: examples/networks/data-isolation-generated-leaks.json (GeneratedExampleTests).
     [TestCase(DataMisconfiguration.FirewallRuleMissing, 3, 1, 53, 1)]
     [TestCase(DataMisconfiguration.SharedCache, 3, 1, 54, 1)]
     [TestCase(DataMisconfiguration.CacheAclMissing, 2, 1, 58, 2)]
