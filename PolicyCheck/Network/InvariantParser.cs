@@ -15,7 +15,7 @@ internal static class InvariantParser
         {
             var inv = ObjectView.From(element, path, diag);
             if (inv is null) continue;
-            inv.RejectUnknownKeys("name", "kind", "from", "to", "through", "expect", "underFailures");
+            inv.RejectUnknownKeys("name", "kind", "from", "to", "through", "stages", "expect", "underFailures");
             var name = inv.String("name", required: true);
             if (name is not null && !seen.TryAdd(name, path))
                 diag.Error(inv.ChildPath("name"), $"invariant name '{name}' is already used by {seen[name]}");
@@ -25,6 +25,16 @@ internal static class InvariantParser
             var to = inv.String("to", required: true);
             if (to is not null) names.CheckEndpoint(to, inv.ChildPath("to"));
             var through = new List<string>();
+            IReadOnlyList<IReadOnlyList<string>> stages = [];
+            if (kind == InvariantKinds.Pipeline)
+            {
+                if (inv.TryGet("through", out _))
+                    diag.Error(inv.ChildPath("through"), "a pipeline lists its NFs, in order, in \"stages\" (\"through\" is for kind 'traversal')");
+                stages = PipelineStages.Parse(inv, names, diag);
+                through.AddRange(stages.SelectMany(s => s));
+            }
+            else if (kind is not null && inv.TryGet("stages", out _))
+                diag.Error(inv.ChildPath("stages"), $"\"stages\" is only allowed for kind '{InvariantKinds.Pipeline}'");
             if (kind == InvariantKinds.Traversal)
             {
                 var items = inv.Strings("through", required: true);
@@ -36,11 +46,11 @@ internal static class InvariantParser
                     else through.Add(nf);
                 }
             }
-            else if (kind is not null && inv.TryGet("through", out _))
+            else if (kind is not null && kind != InvariantKinds.Pipeline && inv.TryGet("through", out _))
                 diag.Error(inv.ChildPath("through"), $"\"through\" is only allowed for kind '{InvariantKinds.Traversal}'");
             var expect = Expect(inv, diag);
             var underFailures = inv.Bool("underFailures") ?? true;
-            invariants.Add(new InvariantSpec(name ?? "", kind ?? "", from ?? "", to ?? "", through, expect, underFailures, path));
+            invariants.Add(new InvariantSpec(name ?? "", kind ?? "", from ?? "", to ?? "", through, expect, underFailures, path) { Stages = stages });
         }
         return invariants;
     }
@@ -57,7 +67,7 @@ internal static class InvariantParser
             if (set is null) continue;
             set.RejectUnknownKeys("kind", "between", "groups", "allow", "underFailures");
             var kind = Kind(set, diag);
-            if (kind == InvariantKinds.Traversal) diag.Error(set.ChildPath("kind"), "traversal invariants name their NFs; write them in \"invariants\"");
+            if (kind is InvariantKinds.Traversal or InvariantKinds.Pipeline) diag.Error(set.ChildPath("kind"), $"{kind} invariants name their NFs; write them in \"invariants\"");
             var between = set.String("between") ?? "groups";
             if (between is not ("groups" or "hosts")) diag.Error(set.ChildPath("between"), $"expected 'groups' or 'hosts', got '{between}'");
             var chosen = new List<string>();

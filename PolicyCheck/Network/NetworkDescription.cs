@@ -37,16 +37,26 @@ public sealed record FailureModel(IReadOnlyList<string> Nodes, int MaxFailures)
 public static class InvariantKinds
 {
     public const string Isolation = "isolation", FlowIsolation = "flow-isolation", DataIsolation = "data-isolation", Traversal = "traversal";
-    public static readonly IReadOnlyList<string> All = [Isolation, FlowIsolation, DataIsolation, Traversal];
+
+    /// <summary>A traversal with order: every packet from <c>from</c> delivered to <c>to</c> passed the NFs of
+    /// <see cref="InvariantSpec.Stages"/> in that order (4.4.1's pipeline invariants).</summary>
+    public const string Pipeline = "pipeline";
+
+    public static readonly IReadOnlyList<string> All = [Isolation, FlowIsolation, DataIsolation, Traversal, Pipeline];
 }
 
 /// <summary>
 /// An invariant. <see cref="From"/>/<see cref="To"/> name a host, NF or policy group (Batfish's start/end
-/// locations); <see cref="Through"/> the NFs a traversal invariant requires (its transit locations).
-/// <see cref="Expect"/> ("holds"/"violated") makes the file a regression test.
+/// locations); <see cref="Through"/> the NFs a traversal invariant requires (its transit locations; for a pipeline,
+/// the NFs of all its stages). <see cref="Expect"/> ("holds"/"violated") makes the file a regression test.
 /// </summary>
 public sealed record InvariantSpec(string Name, string Kind, string From, string To, IReadOnlyList<string> Through,
-    string? Expect, bool UnderFailures, string JsonPath);
+    string? Expect, bool UnderFailures, string JsonPath)
+{
+    /// <summary>For a pipeline invariant: the stages in the order packets must pass them, each a set of alternative NFs
+    /// (passing any one of them passes the stage). Empty for other kinds.</summary>
+    public IReadOnlyList<IReadOnlyList<string>> Stages { get; init; } = [];
+}
 
 /// <summary>How the verifier runs (the file's <c>options</c>).</summary>
 public sealed record VerificationOptions

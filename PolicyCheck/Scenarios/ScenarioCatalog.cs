@@ -12,5 +12,8 @@ public static class ScenarioCatalog
         yield return EnterpriseScenario.Generate(6, 3, seed: 5, misconfigurations: 2) with { Name = "enterprise-misconfigured" };
         yield return MultiTenantScenario.Generate(3, 2, seed: 6, [TenantMisconfiguration.SecurityGroupLeak, TenantMisconfiguration.FirewallBypass]) with { Name = "multitenant-misconfigured" };
         yield return IspScenario.Generate(3, 2, 2, seed: 7, bypassedScrubbers: 1) with { Name = "isp-scrubber-bypass" };
+        yield return DataIsolationScenario.Generate(3, 2, seed: 8, [DataMisconfiguration.CacheAclMissing, DataMisconfiguration.FirewallRuleMissing])
+            with { Name = "data-isolation-generated-leaks" };
+        yield return IspScenario.Generate(3, 2, 2, seed: 9, bypassedScrubbers: 1, wrongOrder: 1) with { Name = "isp-wrong-order" };
     }
 }

@@ -74,6 +74,7 @@ public static class VerificationBenchmark
                 output.WriteLine($"    differs: {r.ToString().Split(Environment.NewLine)[0]} (expected {r.Invariant.Expect})");
         }
         await SymmetryTable(output, solver, options, cancellationToken);
+        await DataIsolationBenchmark.RunAsync(output, solver, options, cancellationToken: cancellationToken);
     }
 
     // Host-level invariants (every host of g0..g2 against every host of another of them): symmetry verifies one per

@@ -216,6 +216,12 @@ public sealed class NetworkEncoding
                 parts.Add(Bypass(peer, receiver, packet, time));
                 break;
             }
+            case InvariantKinds.Pipeline:
+            {
+                parts.Add(FromSource(packet));
+                parts.Add(PipelineEncoding.OutOfOrder(_v, _q, _endpoints, _invariant.Stages, peer, receiver, packet, time));
+                break;
+            }
             default:
                 parts.Add(FromSource(packet));
                 break;

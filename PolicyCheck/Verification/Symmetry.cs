@@ -33,6 +33,6 @@ public static class Symmetry
     {
         string Endpoint(string name) => classes.ClassOf(name) is var c and >= 0 ? $"class{c}" : $"node:{name}";
         return string.Join("\u0001", inv.Kind, Endpoint(inv.From), Endpoint(inv.To), inv.From == inv.To ? "same" : "distinct",
-            string.Join(",", inv.Through), inv.UnderFailures ? "failures" : "steady");
+            string.Join(",", inv.Through), string.Join(">", inv.Stages.Select(s => string.Join(",", s))), inv.UnderFailures ? "failures" : "steady");
     }
 }
