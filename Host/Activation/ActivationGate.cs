@@ -59,7 +59,9 @@ internal static class ActivationGate
         }
         if (AmbiguousRoute(chains) is { } ambiguous) blockers.Add(ambiguous);
         foreach (var chain in chains) builder.Chain(chain.From, chain.Through, chain.To);
-        foreach (var inv in invariants) builder.Invariant(inv.Name, inv.Kind, inv.From, inv.To, inv.Through.Count > 0 ? inv.Through : null, expect: inv.Expect);
+        foreach (var inv in invariants)
+            builder.Invariant(inv.Name, inv.Kind, inv.From, inv.To, inv.Through.Count > 0 ? inv.Through : null, expect: inv.Expect,
+                stages: inv.Stages.Count > 0 ? inv.Stages : null);
 
         if (blockers.Count > 0)
         {

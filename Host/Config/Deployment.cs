@@ -115,4 +115,8 @@ internal sealed record FaultPolicy(long Limit, QuarantineAction OnQuarantine)
 internal sealed record ChainSpec(string Name, string From, IReadOnlyList<string> Through, string To, string Path);
 
 /// <summary>An isolation invariant for the policy checker (checked by PolicyCheck when it lands).</summary>
-internal sealed record InvariantSpec(string Name, string Kind, string From, string To, IReadOnlyList<string> Through, string? Expect, string Path);
+internal sealed record InvariantSpec(string Name, string Kind, string From, string To, IReadOnlyList<string> Through, string? Expect, string Path)
+{
+    /// <summary>Pipeline invariants: the NFs packets must pass, in order; each stage one NF or alternatives.</summary>
+    public IReadOnlyList<IReadOnlyList<string>> Stages { get; init; } = [];
+}

@@ -1,11 +1,13 @@
+using System.Text.Json;
+
 namespace Switchboard.Host.Config;
 
 /// <summary>Validates the structure of <c>$.invariants</c>; the policy checker decides whether they hold.
 /// Names they mention must be declared ports or NFs (a typo would otherwise check a different network).</summary>
 internal static class InvariantParser
 {
-    public const string Traversal = "traversal";
-    public static readonly string[] Kinds = ["isolation", "flow-isolation", "data-isolation", Traversal];
+    public const string Traversal = "traversal", Pipeline = "pipeline";
+    public static readonly string[] Kinds = ["isolation", "flow-isolation", "data-isolation", Traversal, Pipeline];
     public static readonly string[] Expectations = ["holds", "violated"];
 
     public static List<InvariantSpec> Parse(ObjectView root, PortTable ports, HashSet<string> nfNames, Diagnostics diag)
@@ -18,7 +20,7 @@ internal static class InvariantParser
         {
             var inv = ObjectView.From(element, path, diag);
             if (inv is null) continue;
-            inv.RejectUnknownKeys("name", "kind", "from", "to", "through", "expect");
+            inv.RejectUnknownKeys("name", "kind", "from", "to", "through", "stages", "expect");
 
             var name = inv.String("name", required: true);
             if (name is not null && ConfigNames.Check(name, inv.ChildPath("name"), "invariant", diag) && !names.TryAdd(name, path))
@@ -42,14 +44,62 @@ internal static class InvariantParser
             }
             else if (kind is not null && inv.TryGet("through", out _))
                 diag.Error(inv.ChildPath("through"), $"\"through\" is only allowed for kind '{Traversal}'");
+            IReadOnlyList<IReadOnlyList<string>> stages = [];
+            if (kind == Pipeline) stages = Stages(inv, nfNames, diag);
+            else if (kind is not null && inv.TryGet("stages", out _))
+                diag.Error(inv.ChildPath("stages"), $"\"stages\" is only allowed for kind '{Pipeline}'");
 
             var expect = inv.String("expect");
             if (expect is not null && Array.IndexOf(Expectations, expect) < 0)
                 diag.Error(inv.ChildPath("expect"), $"expected 'holds' or 'violated', got '{expect}'");
 
-            invariants.Add(new InvariantSpec(name ?? "", kind ?? "", from ?? "", to ?? "", through, expect, path));
+            invariants.Add(new InvariantSpec(name ?? "", kind ?? "", from ?? "", to ?? "", through, expect, path) { Stages = stages });
         }
         return invariants;
+    }
+
+    /// <summary>A pipeline's "stages": at least two, in order, each an NF name or a non-empty list of alternative NF names
+    /// (redundant instances); no NF in two stages.</summary>
+    private static IReadOnlyList<IReadOnlyList<string>> Stages(ObjectView inv, HashSet<string> nfNames, Diagnostics diag)
+    {
+        var items = inv.Array("stages", required: true);
+        if (items is null) return [];
+        if (items.Count < 2)
+            diag.Error(inv.ChildPath("stages"), $"a pipeline names at least two stages in the order packets pass them, got {items.Count}; for one NF use kind '{Traversal}'");
+        var stages = new List<IReadOnlyList<string>>();
+        var stageOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < items.Count; i++)
+        {
+            var (element, stagePath) = items[i];
+            var alternatives = new List<(JsonElement Value, string Path)>();
+            if (element.ValueKind == JsonValueKind.Array)
+            {
+                int j = 0;
+                foreach (var alt in element.EnumerateArray()) alternatives.Add((alt, JsonPath.Index(stagePath, j++)));
+                if (j == 0) diag.Error(stagePath, "an empty stage: name the NF (or the alternative NFs) packets must pass here");
+            }
+            else alternatives.Add((element, stagePath));
+            var stage = new List<string>();
+            foreach (var (value, nfPath) in alternatives)
+            {
+                if (value.ValueKind != JsonValueKind.String)
+                {
+                    diag.Error(nfPath, $"expected an NF name or a list of alternative NF names, got {ObjectView.Describe(value)}");
+                    continue;
+                }
+                var nf = value.GetString()!;
+                if (!nfNames.Contains(nf)) diag.Error(nfPath, $"unknown NF '{nf}'{NearestName.Hint(nf, nfNames)}; defined NFs: {ConfigNames.List(nfNames)}");
+                else if (stageOf.TryGetValue(nf, out var earlier))
+                    diag.Error(nfPath, earlier == i ? $"'{nf}' is named twice in this stage" : $"'{nf}' is already in stage {earlier + 1}; an NF belongs to one stage");
+                else
+                {
+                    stageOf[nf] = i;
+                    stage.Add(nf);
+                }
+            }
+            stages.Add(stage);
+        }
+        return stages;
     }
 
     private static string? Endpoint(ObjectView inv, string key, PortTable ports, HashSet<string> nfNames, Diagnostics diag)

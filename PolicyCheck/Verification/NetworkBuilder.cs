@@ -88,10 +88,12 @@ public sealed class NetworkBuilder
 
     /// <summary>An invariant (<see cref="InvariantKinds"/>); <paramref name="through"/> for traversal.</summary>
     public NetworkBuilder Invariant(string name, string kind, string from, string to, IReadOnlyList<string>? through = null,
-        bool underFailures = true, string? expect = null)
+        bool underFailures = true, string? expect = null, IReadOnlyList<IReadOnlyList<string>>? stages = null)
     {
         var inv = new JsonObject { ["name"] = name, ["kind"] = kind, ["from"] = from, ["to"] = to };
         if (through is not null) inv["through"] = new JsonArray(through.Select(n => (JsonNode)n).ToArray());
+        if (stages is not null)
+            inv["stages"] = new JsonArray(stages.Select(s => s.Count == 1 ? (JsonNode)s[0] : new JsonArray(s.Select(n => (JsonNode)n).ToArray())).ToArray());
         if (!underFailures) inv["underFailures"] = false;
         if (expect is not null) inv["expect"] = expect;
         _invariants.Add(inv);

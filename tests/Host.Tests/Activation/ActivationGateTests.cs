@@ -41,6 +41,19 @@ public class ActivationGateTests
     }
 
     [Test]
+    public void A_pipeline_in_the_chains_order_holds_and_the_reverse_order_is_violated()
+    {
+        var o = Check(Deployment(TtlAndMonitor, "\"ttl\", \"mon\"",
+            """
+            { "name": "ttl-then-monitor", "kind": "pipeline", "from": "gen", "to": "sink", "stages": ["ttl", "mon"] },
+            { "name": "monitor-then-ttl", "kind": "pipeline", "from": "gen", "to": "sink", "stages": [["mon"], "ttl"], "expect": "violated" }
+            """));
+        Assert.That(o.Allowed, Is.True, string.Join("\n", o.Lines));
+        Assert.That(o.Lines.Single(l => l.Contains("ttl-then-monitor")), Does.Contain("holds"));
+        Assert.That(o.Lines.Single(l => l.Contains("monitor-then-ttl")), Does.Contain("violated"));
+    }
+
+    [Test]
     public void A_violated_isolation_refuses_activation_with_its_counterexample()
     {
         var o = Check(Deployment(TtlAndMonitor, "\"ttl\", \"mon\"",

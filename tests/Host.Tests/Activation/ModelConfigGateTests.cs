@@ -83,7 +83,7 @@ public class ModelConfigGateTests
         var text = string.Join("\n", o.Lines);
         Assert.That(o.Allowed, Is.True, text);
         Assert.That(text, Does.Not.Contain("unknown"));
-        Assert.That(text, Does.Contain("egress-monitored: holds").And.Contain("egress-firewalled: holds").And.Contain("wan-never-sees-lan-addresses: holds").And.Contain("lan-data-reaches-wan: violated"));
+        Assert.That(text, Does.Contain("egress-monitored: holds").And.Contain("egress-firewalled: holds").And.Contain("egress-filtered-then-inspected: holds").And.Contain("wan-never-sees-lan-addresses: holds").And.Contain("lan-data-reaches-wan: violated"));
     }
 
     [Test]

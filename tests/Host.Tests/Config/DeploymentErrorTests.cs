@@ -70,6 +70,38 @@ public class DeploymentErrorTests
     }
 
     [Test]
+    public void PipelineStages_AreCheckedWithTheirPaths()
+    {
+        using var dir = new TempDir();
+        var result = ConfigTestFiles.Parse("""
+            {
+              "cores": 1,
+              "ports": { "gen": { "type": "generator" }, "sink": { "type": "null" } },
+              "nfs": { "ttl": { "type": "ttl" }, "mon": { "type": "monitor" } },
+              "chains": [ { "from": "gen", "through": ["ttl", "mon"], "to": "sink" } ],
+              "invariants": [
+                { "name": "one", "kind": "pipeline", "from": "gen", "to": "sink", "stages": ["ttl"] },
+                { "name": "bad", "kind": "pipeline", "from": "gen", "to": "sink", "stages": ["tl", [], ["mon", 3], "mon"] },
+                { "name": "twice", "kind": "pipeline", "from": "gen", "to": "sink", "stages": [["ttl", "ttl"], "mon"] },
+                { "name": "none", "kind": "pipeline", "from": "gen", "to": "sink" },
+                { "name": "iso", "kind": "isolation", "from": "gen", "to": "sink", "stages": ["ttl", "mon"] }
+              ]
+            }
+            """, dir);
+        Assert.That(result.Errors.Select(e => (e.JsonPath, e.Message)), Is.EqualTo(new (string, string)[]
+        {
+            ("$.invariants[0].stages", "a pipeline names at least two stages in the order packets pass them, got 1; for one NF use kind 'traversal'"),
+            ("$.invariants[1].stages[0]", "unknown NF 'tl' (did you mean 'ttl'?); defined NFs: ttl, mon"),
+            ("$.invariants[1].stages[1]", "an empty stage: name the NF (or the alternative NFs) packets must pass here"),
+            ("$.invariants[1].stages[2][1]", "expected an NF name or a list of alternative NF names, got the number 3"),
+            ("$.invariants[1].stages[3]", "'mon' is already in stage 3; an NF belongs to one stage"),
+            ("$.invariants[2].stages[0][1]", "'ttl' is named twice in this stage"),
+            ("$.invariants[3].stages", "required key is missing"),
+            ("$.invariants[4].stages", "\"stages\" is only allowed for kind 'pipeline'"),
+        }), result.FormatErrors());
+    }
+
+    [Test]
     public void Positions_PointAtTheKey_OrAtTheEnclosingObjectWhenAKeyIsMissing()
     {
         using var dir = new TempDir();
