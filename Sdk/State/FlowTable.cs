@@ -7,10 +7,11 @@ namespace Switchboard.Sdk.State;
 /// A bounded per-core flow table: <see cref="FlowKey"/> to <typeparamref name="TValue"/>. Entries are kept dense
 /// (in arrival order, removal moves the last entry into the hole), found through an open-addressing index of
 /// entry numbers (linear probing, at most half full) keyed by the hash the caller already has
-/// (<see cref="FlowKey.Hash"/>). So a lookup is one hash, a 4-byte index slot and the entry, memory stays
-/// proportional to the flows actually present (a table sized for 64 K flows holding 1 000 touches ~1 000 entries
-/// in a row, not 1 000 random lines of a big array), sweeps walk a dense array, and nothing allocates after
-/// construction. Full means <see cref="Capacity"/> flows: new flows are then refused (the caller decides what
+/// (<see cref="FlowKey.Hash"/>). So a lookup is one hash, a 4-byte index slot and the entry, and the memory a
+/// lookup touches stays proportional to the flows actually present: entries are dense, and the index in use is a
+/// prefix of its preallocated array that doubles (rehashing the dense entries, no allocation) when it gets half
+/// full, so 1 000 flows in a table sized for 64 K use a 16 KB index, not 512 KB. Sweeps walk a dense array, and
+/// nothing allocates after construction. Full means <see cref="Capacity"/> flows: new flows are then refused (the caller decides what
 /// that means) rather than growing on the packet path. Not thread-safe: one core owns it (partitioned state,
 /// thesis 3.1.1 (a)).
 /// </summary>
@@ -26,7 +27,8 @@ public sealed class FlowTable<TValue> where TValue : struct
     private readonly Entry[] _entries;
     /// <summary>Per slot: 0 when empty, else the entry's index + 1.</summary>
     private readonly int[] _index;
-    private readonly int _mask;
+    private int _mask;
+    private const int InitialSlots = 64;
 
     /// <summary>A table for up to <paramref name="capacity"/> flows.</summary>
     public FlowTable(int capacity)
@@ -36,7 +38,7 @@ public sealed class FlowTable<TValue> where TValue : struct
         Capacity = capacity;
         _entries = new Entry[capacity];
         _index = new int[(int)BitOperations.RoundUpToPowerOf2((uint)capacity * 2)];
-        _mask = _index.Length - 1;
+        _mask = Math.Min(_index.Length, InitialSlots) - 1;
     }
 
     /// <summary>Most flows the table holds.</summary>
@@ -59,7 +61,7 @@ public sealed class FlowTable<TValue> where TValue : struct
             int e = index[i];
             if (e == 0) break;
             ref var entry = ref entries[e - 1];
-            if (entry.Hash == hash && entry.Key == key)
+            if (entry.Hash == hash && Same(entry.Key, key))
             {
                 added = false;
                 return ref entry.Value;
@@ -68,6 +70,11 @@ public sealed class FlowTable<TValue> where TValue : struct
         }
         added = Count < Capacity;
         if (!added) return ref Unsafe.NullRef<TValue>();
+        if (Count + 1 > (_mask + 1) / 2 && _mask + 1 < index.Length)
+        {
+            Grow();
+            i = FreeSlot(hash);
+        }
         ref var fresh = ref entries[Count];
         fresh.Key = key;
         fresh.Hash = hash;
@@ -133,9 +140,33 @@ public sealed class FlowTable<TValue> where TValue : struct
     /// <summary>Empty the table.</summary>
     public void Clear()
     {
-        Array.Clear(_index);
+        Array.Clear(_index, 0, _mask + 1);
         Array.Clear(_entries, 0, Count);
         Count = 0;
+    }
+
+    /// <summary>Field by field, through references: the record's == copies both 40-byte keys first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Same(in FlowKey a, in FlowKey b) =>
+        a.SourceLow == b.SourceLow && a.DestinationLow == b.DestinationLow && a.SourceHigh == b.SourceHigh
+        && a.DestinationHigh == b.DestinationHigh && a.SourcePort == b.SourcePort && a.DestinationPort == b.DestinationPort
+        && a.Protocol == b.Protocol;
+
+    /// <summary>Double the index in use and re-index every entry (no allocation: the array was sized for the capacity).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Grow()
+    {
+        int size = Math.Min(_index.Length, (_mask + 1) * 2);
+        Array.Clear(_index, 0, size);
+        _mask = size - 1;
+        for (int e = 0; e < Count; e++) _index[FreeSlot(_entries[e].Hash)] = e + 1;
+    }
+
+    private int FreeSlot(uint hash)
+    {
+        int i = (int)hash & _mask;
+        while (_index[i] != 0) i = (i + 1) & _mask;
+        return i;
     }
 
     private int SlotOf(in FlowKey key, uint hash)
@@ -145,7 +176,7 @@ public sealed class FlowTable<TValue> where TValue : struct
             int e = _index[i];
             if (e == 0) return -1;
             ref var entry = ref _entries[e - 1];
-            if (entry.Hash == hash && entry.Key == key) return i;
+            if (entry.Hash == hash && Same(entry.Key, key)) return i;
         }
     }
 

@@ -105,6 +105,23 @@ public class FlowTableTests
     }
 
     [Test]
+    public void TheIndexGrowsWithTheFlows_WithoutLosingAny_AndWithoutAllocating()
+    {
+        var t = new FlowTable<int>(20_000);
+        var keys = Enumerable.Range(0, 20_000).Select(Key).ToArray();
+        t.GetOrAdd(keys[0], keys[0].Hash(), out _);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 1; i < keys.Length; i++) t.GetOrAdd(keys[i], keys[i].Hash(), out _) = i; // index doubles from 64 slots to 64 K
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+        Assert.That(t.Count, Is.EqualTo(20_000));
+        for (int i = 1; i < keys.Length; i++) Assert.That(t.Find(keys[i], keys[i].Hash()), Is.EqualTo(i));
+        for (int i = 0; i < keys.Length; i += 2) Assert.That(t.Remove(keys[i], keys[i].Hash()), Is.True);
+        for (int i = 1; i < keys.Length; i += 2) Assert.That(t.Find(keys[i], keys[i].Hash()), Is.EqualTo(i));
+        t.Clear();
+        Assert.That((t.Count, Unsafe.IsNullRef(ref t.Find(keys[1], keys[1].Hash()))), Is.EqualTo((0, true)));
+    }
+
+    [Test]
     public void Lookups_DoNotAllocate()
     {
         var t = new FlowTable<long>(1000);
