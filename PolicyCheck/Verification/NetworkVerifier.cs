@@ -29,8 +29,11 @@ public sealed class NetworkVerifier(ISolver solver, ModelCatalog? catalog = null
             ? Symmetry.Group(invariants, slicer.Classes)
             : invariants.Select(i => (IReadOnlyList<InvariantSpec>)[i]).ToList();
 
-        // Slices first, on this thread (the slicer caches); then the queries in parallel.
-        var slices = groups.Select(g => useSlices ? slicer.Compute(g[0]) : slicer.Whole()).ToList();
+        // Slices first (on all cores; the slicer's caches are concurrent), then the queries in parallel.
+        var sliceArray = new Slice[groups.Count];
+        Parallel.For(0, groups.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Parallelism) },
+            i => sliceArray[i] = useSlices ? slicer.Compute(groups[i][0]) : slicer.Whole());
+        var slices = sliceArray.ToList();
         var sliced = clock.Elapsed;
         if (symmetry ?? network.Options.Symmetry) (groups, slices) = MergeIsomorphicSlices(network, groups, slices);
         var grouped = clock.Elapsed;

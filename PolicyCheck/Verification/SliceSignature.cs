@@ -24,6 +24,11 @@ namespace Switchboard.PolicyCheck.Verification;
 /// </summary>
 internal sealed class SliceSignature(NetworkDescription network, ModelCatalog catalog)
 {
+    // Per NF: the instance, its model (null: none) and the binder's location text; the failable nodes.
+    private readonly Dictionary<string, (FunctionInstance Nf, object? Model, string Where)> _functions = network.Functions
+        .ToDictionary(f => f.Name, f => (f, catalog.Find(f.Model), $"NF {f.Name} ({f.JsonPath})"), StringComparer.Ordinal);
+    private readonly HashSet<string> _failable = network.Failures.Nodes.ToHashSet(StringComparer.Ordinal);
+
     /// <summary>The signature of <paramref name="invariant"/> on <paramref name="slice"/>.</summary>
     public string Of(InvariantSpec invariant, Slice slice)
     {
@@ -39,11 +44,11 @@ internal sealed class SliceSignature(NetworkDescription network, ModelCatalog ca
         var pending = new List<(string Node, IReadOnlyList<Sym>? Syms, string? Error)>();
         foreach (var n in endpoints.Where(n => n.Kind == NodeKind.Function))
         {
-            var nf = network.Function(n.Name)!;
+            var (nf, found, where) = _functions[n.Name];
             try
             {
-                var model = catalog.Find(nf.Model) ?? throw new EncodingException("no model");
-                var binder = new ConfigBinder(network, $"NF {nf.Name} ({nf.JsonPath})", addresses);
+                var model = found ?? throw new EncodingException("no model");
+                var binder = new ConfigBinder(network, where, addresses);
                 var syms = model switch
                 {
                     ModelDecl m => binder.Bind(m.Parameters, nf.Config),
@@ -63,12 +68,12 @@ internal sealed class SliceSignature(NetworkDescription network, ModelCatalog ca
         string Name(string node) => position.TryGetValue(node, out var i) ? "#" + i.ToString(CultureInfo.InvariantCulture) : node;
 
         // Endpoints.
-        var failable = network.Failures.Nodes.ToHashSet(StringComparer.Ordinal);
         foreach (var n in endpoints)
         {
-            sb.Append(n.Kind == NodeKind.Function ? $"nf {n.Name} {network.Function(n.Name)!.Model}" : "host");
+            if (n.Kind == NodeKind.Function) sb.Append("nf ").Append(n.Name).Append(' ').Append(_functions[n.Name].Nf.Model);
+            else sb.Append("host");
             foreach (var a in n.Addresses) sb.Append(' ').Append(rank[a.Value]);
-            if (failable.Contains(n.Name)) sb.Append(" failable");
+            if (_failable.Contains(n.Name)) sb.Append(" failable");
             sb.Append('\n');
         }
         // Failures.
@@ -155,7 +160,7 @@ internal sealed class SliceSignature(NetworkDescription network, ModelCatalog ca
     {
         switch (s)
         {
-            case TermSym t: sb.Append('T').Append(t.Term); break;
+            case TermSym t: sb.Append('T'); t.Term.Write(sb); break;
             case AddressSym a when a.IsSingle: sb.Append("A=").Append(rank[a.Value]); break;
             case AddressSym a:
                 sb.Append("A[");
@@ -163,7 +168,7 @@ internal sealed class SliceSignature(NetworkDescription network, ModelCatalog ca
                 sb.Append(']');
                 break;
             case HostSym h: sb.Append('H').Append(name(h.Name)); break;
-            case OptionSym o: sb.Append("O(").Append(o.Defined).Append(','); Write(o.Value, sb, rank, name); sb.Append(')'); break;
+            case OptionSym o: sb.Append("O("); o.Defined.Write(sb); sb.Append(','); Write(o.Value, sb, rank, name); sb.Append(')'); break;
             case TupleSym t:
                 sb.Append('(');
                 foreach (var x in t.Items) { Write(x, sb, rank, name); sb.Append(','); }

@@ -24,11 +24,12 @@ public sealed class Slicer
     private readonly NetworkDescription _network;
     private readonly ModelCatalog _catalog;
     private readonly PolicyClasses _classes;
-    private readonly Dictionary<string, ModelClassification?> _classification = new(StringComparer.Ordinal);
+    // Caches are concurrent: NetworkVerifier computes slices on all cores.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ModelClassification?> _classification = new(StringComparer.Ordinal);
     // Per-name results reused across invariants (slices of group-pair invariants share their groups' seeds), and each
     // endpoint's position in file order, so a slice costs time in its own size, not the network's.
-    private readonly Dictionary<string, List<string>> _seeds = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<string>> _rewriteTargets = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, List<string>> _seeds = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, List<string>> _rewriteTargets = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _endpointIndex = new(StringComparer.Ordinal);
     private readonly List<string> _endpointNames = [];
 
@@ -71,15 +72,9 @@ public sealed class Slicer
     // A node stands for itself. A policy group stands for two hosts of each policy class in it: any violation by (or
     // to) a host of the group maps, by swapping hosts inside their class, onto one by these (two, so that a sender and
     // a receiver of the same class stay distinct); so slices do not grow with the group.
-    private List<string> Seeds(string name)
-    {
-        if (_seeds.TryGetValue(name, out var cached)) return cached;
-        var seeds = _network.Group(name) is null
-            ? _network.Resolve(name).Where(n => n.IsEndpoint).Select(n => n.Name).ToList()
-            : _network.Resolve(name).GroupBy(h => _classes.ClassOf(h.Name)).SelectMany(c => c.Take(2)).Select(h => h.Name).ToList();
-        _seeds[name] = seeds;
-        return seeds;
-    }
+    private List<string> Seeds(string name) => _seeds.GetOrAdd(name, n => _network.Group(n) is null
+        ? _network.Resolve(n).Where(x => x.IsEndpoint).Select(x => x.Name).ToList()
+        : _network.Resolve(n).GroupBy(h => _classes.ClassOf(h.Name)).SelectMany(c => c.Take(2)).Select(h => h.Name).ToList());
 
     /// <summary>Every endpoint, for verification without slicing.</summary>
     public Slice Whole() => new(_endpointNames.ToList(), true, [], "slicing off: whole network");
@@ -87,8 +82,7 @@ public sealed class Slicer
     private ModelClassification? Classification(string node)
     {
         if (_network.Function(node) is not { } nf) return null;
-        if (!_classification.TryGetValue(nf.Model, out var c)) _classification[nf.Model] = c = _catalog.Classify(nf.Model);
-        return c;
+        return _classification.GetOrAdd(nf.Model, m => _catalog.Classify(m));
     }
 
     private HashSet<string> Close(IEnumerable<string> seeds)
@@ -129,11 +123,7 @@ public sealed class Slicer
 
     // Nodes whose addresses an NF's model may write into a packet: config strings naming one node, in parameters the
     // model uses as values (anything but the collection of a membership test or a findFirst).
-    private List<string> RewriteTargets(string node)
-    {
-        if (!_rewriteTargets.TryGetValue(node, out var targets)) _rewriteTargets[node] = targets = ComputeRewriteTargets(node);
-        return targets;
-    }
+    private List<string> RewriteTargets(string node) => _rewriteTargets.GetOrAdd(node, ComputeRewriteTargets);
 
     private List<string> ComputeRewriteTargets(string node)
     {

@@ -18,8 +18,10 @@ internal sealed class SliceAddresses
     /// <summary>Some slice address lies in one of the set's ranges.</summary>
     public bool Touches(AddressSym set)
     {
-        foreach (var (lo, hi) in set.Ranges)
+        var ranges = set.Ranges;
+        for (int r = 0; r < ranges.Count; r++)
         {
+            var (lo, hi) = ranges[r];
             int i = Array.BinarySearch(_values, lo);
             if (i < 0) i = ~i;
             if (i < _values.Length && _values[i] < hi) return true;
