@@ -5,8 +5,8 @@ namespace Switchboard.PolicyCheck.Verification;
 
 /// <summary>
 /// Verifies every invariant of a network: each on its slice (<see cref="Slicer"/>, unless slicing is off), one per
-/// symmetry group (<see cref="Symmetry"/>, unless symmetry is off), one fresh solver query per invariant, queries in
-/// parallel. An invariant the encoding cannot handle is unknown with the reason, never holds.
+/// symmetry group (<see cref="Symmetry"/>'s policy classes, then slices with equal <see cref="SliceSignature"/>s; unless
+/// symmetry is off), one fresh solver query per group, queries in parallel. An invariant the encoding cannot handle is unknown with the reason, never holds.
 /// </summary>
 public sealed class NetworkVerifier(ISolver solver, ModelCatalog? catalog = null)
 {
@@ -35,7 +35,8 @@ public sealed class NetworkVerifier(ISolver solver, ModelCatalog? catalog = null
             i => sliceArray[i] = useSlices ? slicer.Compute(groups[i][0]) : slicer.Whole());
         var slices = sliceArray.ToList();
         var sliced = clock.Elapsed;
-        if (symmetry ?? network.Options.Symmetry) (groups, slices) = MergeIsomorphicSlices(network, groups, slices);
+        // Second stage on slices only: a whole-network signature costs as much as the network is large.
+        if ((symmetry ?? network.Options.Symmetry) && useSlices) (groups, slices) = MergeIsomorphicSlices(network, groups, slices);
         var grouped = clock.Elapsed;
         using var gate = new SemaphoreSlim(Math.Max(1, Parallelism));
         var verifier = new IsolationVerifier(solver, catalog);
