@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using System.Diagnostics;
 
 namespace Switchboard.PolicyCheck.Smt;
@@ -109,7 +108,6 @@ public abstract class ProcessSolver : ISolver
     /// <summary>Commands sent before the script in a pooled process, after <c>(reset)</c>: every option the preamble may
     /// set must be set explicitly here, so none carries over from the query before.</summary>
     protected virtual string PooledPreamble(SolverOptions options) => Preamble(options);
-
 
     /// <summary>One conversation with a running solver; owns the kill timer.</summary>
     private sealed class Session : IDisposable

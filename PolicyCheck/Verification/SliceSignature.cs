@@ -28,6 +28,7 @@ internal sealed class SliceSignature(NetworkDescription network, ModelCatalog ca
     private readonly Dictionary<string, (FunctionInstance Nf, object? Model, string Where)> _functions = network.Functions
         .ToDictionary(f => f.Name, f => (f, catalog.Find(f.Model), $"NF {f.Name} ({f.JsonPath})"), StringComparer.Ordinal);
     private readonly HashSet<string> _failable = network.Failures.Nodes.ToHashSet(StringComparer.Ordinal);
+    private static readonly string[] Positions = Enumerable.Range(0, 64).Select(i => "#" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
 
     /// <summary>The signature of <paramref name="invariant"/> on <paramref name="slice"/>.</summary>
     public string Of(InvariantSpec invariant, Slice slice)
@@ -65,7 +66,14 @@ internal sealed class SliceSignature(NetworkDescription network, ModelCatalog ca
         var rank = new Dictionary<ulong, int>(numbers.Count);
         foreach (var v in numbers) rank[v] = rank.Count;
 
-        string Name(string node) => position.TryGetValue(node, out var i) ? "#" + i.ToString(CultureInfo.InvariantCulture) : node;
+        string Name(string node) => position.TryGetValue(node, out var i) ? (i < Positions.Length ? Positions[i] : "#" + i.ToString(CultureInfo.InvariantCulture)) : node;
+        // A guard as "n-" (down) and "n+" (up) literals, written straight into the signature (one per hop).
+        void WriteGuard(FailureCondition c)
+        {
+            if (c.IsAlways) { sb.Append("always"); return; }
+            foreach (var n in c.Down) sb.Append(Name(n)).Append("-,");
+            foreach (var n in c.Up) sb.Append(Name(n)).Append("+,");
+        }
 
         // Endpoints.
         foreach (var n in endpoints)
@@ -97,7 +105,11 @@ internal sealed class SliceSignature(NetworkDescription network, ModelCatalog ca
                 sb.Append(" |");
                 foreach (var h in tf.Hops(n.Name, c))
                     if (h.Next is { } next && next != n.Name && position.ContainsKey(next))
-                        sb.Append(' ').Append(Guard(h.When, Name)).Append('>').Append(Name(next));
+                    {
+                        sb.Append(' ');
+                        WriteGuard(h.When);
+                        sb.Append('>').Append(Name(next));
+                    }
             }
             sb.Append('\n');
         }
@@ -140,9 +152,6 @@ internal sealed class SliceSignature(NetworkDescription network, ModelCatalog ca
             : new AddressSym(network.Resolve(invariant.From).SelectMany(n => n.Addresses).Select(a => ((ulong)a.Value, a.Value + 1UL)).ToList(), invariant.From);
         return set.Ranges.Count == 0 ? null : set;
     }
-
-    private static string Guard(FailureCondition c, Func<string, string> name) =>
-        c.IsAlways ? "always" : string.Join(",", c.Down.Select(n => name(n) + "-").Concat(c.Up.Select(n => name(n) + "+")));
 
     private static void CollectNumbers(Sym s, SortedSet<ulong> numbers)
     {
