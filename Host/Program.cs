@@ -61,7 +61,7 @@ var solverOption = new Option<string?>("--solver") { Description = "z3, cvc5 or 
 var dotOption = new Option<string?>("--dot") { Description = "Write each counterexample as a Graphviz file into this folder." };
 var noSlicingOption = new Option<bool>("--no-slicing") { Description = "Verify every invariant on the whole network (for comparison)." };
 var noSymmetryOption = new Option<bool>("--no-symmetry") { Description = "Verify every invariant, also symmetric ones." };
-var benchOption = new Option<string?>("--bench") { Description = "Benchmark on generated datacenters instead of checking a file; sizes as GROUPSxHOSTS,... (\"default\" for the standard set).", Arity = ArgumentArity.ZeroOrOne };
+var benchOption = new Option<string?>("--bench") { Description = "Benchmark on generated datacenters instead of checking a file; sizes as GROUPSxHOSTS,... (\"default\" for the standard set; \"scale[:GROUPSxHOSTS]\" for the whole 100-group datacenter only).", Arity = ArgumentArity.ZeroOrOne };
 var generateOption = new Option<string?>("--generate") { Description = "Write the generated scenario networks into this folder and exit." };
 var verify = new Command("verify", "Check a network's isolation invariants with an SMT solver (VMN); violations come with a trace.")
 {

@@ -14,7 +14,7 @@ internal static class VerifyCommand
 {
     /// <param name="Slicing">Override the file's options.slicing (null: as the file says).</param>
     /// <param name="Symmetry">Override the file's options.symmetry (null: as the file says).</param>
-    /// <param name="Bench">Run the benchmark instead: "default" or sizes "GROUPSxHOSTS,...".</param>
+    /// <param name="Bench">Run the benchmark instead: "default", sizes "GROUPSxHOSTS,...", or "scale[:GROUPSxHOSTS]" (the whole datacenter only).</param>
     /// <param name="GenerateDirectory">Write the generated scenario networks here instead.</param>
     public sealed record Options(string NetworkPath, bool Json, string? Solver, string? DotDirectory, bool? Slicing = null, bool? Symmetry = null,
         string? Bench = null, string? GenerateDirectory = null);
@@ -85,6 +85,8 @@ internal static class VerifyCommand
 
     private static async Task<int> BenchAsync(string sizes, string solverName, TextWriter output, TextWriter errors, CancellationToken cancel)
     {
+        if (sizes == "scale" || sizes.StartsWith("scale:", StringComparison.Ordinal))
+            return await ScaleBenchAsync(sizes, solverName, output, errors, cancel);
         List<(int, int)>? list = null;
         if (sizes != "default")
         {
@@ -103,6 +105,28 @@ internal static class VerifyCommand
         try
         {
             await Switchboard.PolicyCheck.Scenarios.VerificationBenchmark.RunAsync(output, Solvers.Create(solverName), list, cancellationToken: cancel);
+            return 0;
+        }
+        catch (Exception ex) when (ex is ArgumentException or SolverNotFoundException)
+        {
+            errors.WriteLine(ex.Message);
+            return 2;
+        }
+    }
+
+    // --bench scale[:GROUPSxHOSTS]: the whole datacenter at scale only (default 100x10).
+    private static async Task<int> ScaleBenchAsync(string arg, string solverName, TextWriter output, TextWriter errors, CancellationToken cancel)
+    {
+        int g = 100, h = 10;
+        var size = arg.Length > 6 ? arg[6..].Split('x') : ["100", "10"];
+        if (size.Length != 2 || !int.TryParse(size[0], out g) || !int.TryParse(size[1], out h) || g < 3 || h < 1 || h > 250)
+        {
+            errors.WriteLine($"verify --bench: '{arg}' is not scale:GROUPSxHOSTS (groups >= 3, 1..250 hosts per group)");
+            return 2;
+        }
+        try
+        {
+            await Switchboard.PolicyCheck.Scenarios.VerificationBenchmark.RunScaleAsync(output, Solvers.Create(solverName), g, h, cancellationToken: cancel);
             return 0;
         }
         catch (Exception ex) when (ex is ArgumentException or SolverNotFoundException)

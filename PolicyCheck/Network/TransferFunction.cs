@@ -73,10 +73,31 @@ public sealed class TransferFunction
     public IReadOnlyList<Hop> Hops(string endpoint, DestinationClass c)
     {
         if (_hops.TryGetValue((endpoint, c.Id), out var cached)) return cached;
-        var result = new List<Hop>();
-        Decide(endpoint, c, FailureCondition.Always, [], null, result);
+        // Endpoints with the same rules (every host of a rack) have the same hops: the start node is not on the path.
+        var rules = RulesKey(endpoint);
+        if (!_hopsByRules.TryGetValue((rules, c.Id), out var result))
+        {
+            var list = new List<Hop>();
+            Decide(endpoint, c, FailureCondition.Always, [], null, list);
+            _hopsByRules[(rules, c.Id)] = result = list;
+        }
         _hops[(endpoint, c.Id)] = result;
         return result;
+    }
+
+    private readonly Dictionary<(int, int), IReadOnlyList<Hop>> _hopsByRules = new();
+    private readonly Dictionary<string, int> _rulesKeyOf = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _rulesKeys = new(StringComparer.Ordinal);
+    private readonly Dictionary<RouteRule, int> _ruleIds = new(ReferenceEqualityComparer.Instance);
+
+    // An id for the endpoint's rule list (the rule objects in order; rules given once for a range of hosts are shared).
+    private int RulesKey(string endpoint)
+    {
+        if (_rulesKeyOf.TryGetValue(endpoint, out var id)) return id;
+        var rules = _network.Routing.GetValueOrDefault(endpoint) ?? [];
+        var key = string.Join(",", rules.Select(r => _ruleIds.TryGetValue(r, out var i) ? i : _ruleIds[r] = _ruleIds.Count));
+        if (!_rulesKeys.TryGetValue(key, out id)) _rulesKeys[key] = id = _rulesKeys.Count;
+        return _rulesKeyOf[endpoint] = id;
     }
 
     /// <summary>The next endpoint for a packet from <paramref name="endpoint"/> to <paramref name="destination"/> when exactly
@@ -107,9 +128,11 @@ public sealed class TransferFunction
             return;
         }
         var rule = rules[i];
-        var literals = rule.WhenDown.Select(n => (n, true)).Concat(rule.WhenUp.Select(n => (n, false))).Append((rule.NextHop, false))
-            .Where(l => !(!l.Item2 && !_network.Failures.Nodes.Contains(l.Item1))) // "up" of a node that cannot fail is true
-            .ToList();
+        // "up" of a node that cannot fail is true (no literal). A plain loop: this runs per endpoint, class and rule.
+        var literals = new List<(string Node, bool Down)>(rule.WhenDown.Count + rule.WhenUp.Count + 1);
+        foreach (var n in rule.WhenDown) literals.Add((n, true));
+        foreach (var n in rule.WhenUp) if (_network.Failures.Nodes.Contains(n)) literals.Add((n, false));
+        if (_network.Failures.Nodes.Contains(rule.NextHop)) literals.Add((rule.NextHop, false));
 
         FailureCondition? applied = cond;
         foreach (var (n, down) in literals) applied = applied?.With(n, down, _network.Failures);

@@ -5,7 +5,7 @@ namespace Switchboard.PolicyCheck.Smt;
 /// cancelling (killing) the rest. When none decides, the result is unknown: a time-out if any timed out.
 /// Re-seeding restarts the whole race with the next seed.
 /// </summary>
-public sealed class PortfolioSolver : ISolver
+public sealed class PortfolioSolver : ISolver, IDisposable
 {
     private readonly IReadOnlyList<ISolver> _members;
 
@@ -16,6 +16,12 @@ public sealed class PortfolioSolver : ISolver
     }
 
     public string Name => $"portfolio({string.Join(",", _members.Select(m => m.Name))})";
+
+    /// <summary>Disposes the members that hold resources (a pooled z3's processes).</summary>
+    public void Dispose()
+    {
+        foreach (var m in _members) (m as IDisposable)?.Dispose();
+    }
 
     public Task<SolverResult> CheckAsync(SmtScript script, SolverOptions options, CancellationToken cancellationToken = default) =>
         Reseeding.RunAsync(options, attempt => RaceAsync(script, attempt, cancellationToken), cancellationToken);

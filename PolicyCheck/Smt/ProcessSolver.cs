@@ -1,6 +1,4 @@
-using System.ComponentModel;
 using System.Diagnostics;
-using System.Text;
 
 namespace Switchboard.PolicyCheck.Smt;
 
@@ -8,11 +6,11 @@ namespace Switchboard.PolicyCheck.Smt;
 /// Runs a solver as a child process speaking SMT-LIB2 on stdin/stdout: the options, the script and
 /// <c>(check-sat)</c> go in; the answer comes back, then (on sat) the model and observed values, (on unsat) the
 /// core. The process is killed when the time limit passes (with a short grace for the solver's own limit) or the
-/// caller cancels; either way the result is unknown. A fresh process per query keeps queries independent.
+/// caller cancels; either way the result is unknown. A fresh process per query keeps queries independent; a solver
+/// with a <see cref="SolverProcessPool"/> (pooled z3) runs each query in a reused process after <c>(reset)</c> instead.
 /// </summary>
 public abstract class ProcessSolver : ISolver
 {
-    private static readonly Encoding Utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
     private readonly string? _executablePath;
 
     /// <param name="executablePath">The binary to run; null looks up <see cref="ExecutableName"/> on PATH.</param>
@@ -49,83 +47,97 @@ public abstract class ProcessSolver : ISolver
         return null;
     }
 
+    /// <summary>The pool of long-lived solver processes queries run in, or null for a fresh process per query.</summary>
+    private protected SolverProcessPool? Pool { get; init; }
+
     private async Task<SolverResult> RunOnceAsync(SmtScript script, SolverOptions options, CancellationToken cancellationToken)
     {
         var executable = ResolveExecutable() ?? throw new SolverNotFoundException(_executablePath ?? ExecutableName, DebianPackage);
+        if (Pool is { } pool) return await RunPooledAsync(pool, executable, script, options, cancellationToken);
         var clock = Stopwatch.StartNew();
-        var start = new ProcessStartInfo(executable)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardInputEncoding = Utf8,
-            StandardOutputEncoding = Utf8,
-            StandardErrorEncoding = Utf8,
-        };
-        foreach (var a in Arguments(options)) start.ArgumentList.Add(a);
-
-        using var process = new Process { StartInfo = start };
-        var stderr = new StringBuilder();
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.AppendLine(e.Data); };
+        var process = SolverProcess.Start(executable, Arguments(options), DebianPackage);
+        var session = new Session(process, options, cancellationToken, keepAlive: false);
         try
         {
-            process.Start();
-        }
-        catch (Win32Exception)
-        {
-            throw new SolverNotFoundException(executable, DebianPackage);
-        }
-        process.BeginErrorReadLine();
-
-        var session = new Session(process, options, cancellationToken);
-        try
-        {
-            return await session.RunAsync(script, Preamble(options), Name, clock, () => { lock (stderr) return stderr.ToString(); });
+            return await session.RunAsync(script, Preamble(options), Name, clock, syncMarker: null);
         }
         finally
         {
             session.Dispose();
-            Kill(process);
-            try
-            {
-                await process.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
-            }
-            catch (TimeoutException) { /* reaped by the OS once killed */ }
+            await process.DisposeAsync();
         }
     }
 
-    private static void Kill(Process process)
+    private static long _syncCounter;
+
+    // One query in a pooled process: "(reset)" first, so the solver starts from nothing (no assertions, declarations or
+    // options left from the query before — a fresh solver per query, without the cost of a process), then an echoed
+    // marker that the reader waits for, so nothing left over from an earlier conversation is taken for this answer.
+    // A process that was killed (time limit, cancellation), crashed or printed an error is not reused; a reused process
+    // that turns out dead is replaced once.
+    private async Task<SolverResult> RunPooledAsync(SolverProcessPool pool, string executable, SmtScript script, SolverOptions options,
+        CancellationToken cancellationToken)
     {
-        try
+        var clock = Stopwatch.StartNew();
+        for (int attempt = 0; ; attempt++)
         {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            var (process, reused) = pool.Rent(() => SolverProcess.Start(executable, Arguments(options), DebianPackage));
+            process.ClearStderr();
+            var marker = $"sb.sync.{Interlocked.Increment(ref _syncCounter)}";
+            var session = new Session(process, options, cancellationToken, keepAlive: true);
+            bool healthy = false;
+            try
+            {
+                var preamble = $"(reset)\n(echo \"{marker}\")\n" + PooledPreamble(options);
+                var result = await session.RunAsync(script, preamble, Name, clock, marker);
+                session.Dispose();
+                healthy = session.Clean;
+                if (!healthy && reused && attempt == 0 && result.Reason == UnknownReason.Crashed && !cancellationToken.IsCancellationRequested)
+                    continue;
+                return result;
+            }
+            finally
+            {
+                session.Dispose();
+                if (healthy) pool.Return(process);
+                else await pool.DiscardAsync(process);
+            }
         }
-        catch (Exception e) when (e is InvalidOperationException or Win32Exception or NotSupportedException) { /* already gone */ }
     }
+
+    /// <summary>Commands sent before the script in a pooled process, after <c>(reset)</c>: every option the preamble may
+    /// set must be set explicitly here, so none carries over from the query before.</summary>
+    protected virtual string PooledPreamble(SolverOptions options) => Preamble(options);
 
     /// <summary>One conversation with a running solver; owns the kill timer.</summary>
     private sealed class Session : IDisposable
     {
         // After the answer the model and values still need reading; they get their own budget.
         private static readonly TimeSpan FollowUpBudget = TimeSpan.FromSeconds(20);
+        private readonly SolverProcess _solverProcess;
         private readonly Process _process;
+        private readonly bool _keepAlive;
         private readonly CancellationToken _caller;
         private readonly SolverOptions _options;
         private readonly CancellationTokenSource _limit;
         private readonly CancellationTokenRegistration _registration;
         private int _killedByLimit;
+        private int _killed;
+        private bool _answered, _faulted, _disposed;
 
-        public Session(Process process, SolverOptions options, CancellationToken caller)
+        public Session(SolverProcess process, SolverOptions options, CancellationToken caller, bool keepAlive)
         {
-            _process = process;
+            _solverProcess = process;
+            _process = process.Process;
+            _keepAlive = keepAlive;
             _caller = caller;
             _options = options;
             _limit = CancellationTokenSource.CreateLinkedTokenSource(caller);
             _registration = _limit.Token.Register(() =>
             {
                 if (!_caller.IsCancellationRequested) Interlocked.Exchange(ref _killedByLimit, 1);
-                Kill(_process);
+                Interlocked.Exchange(ref _killed, 1);
+                _solverProcess.Kill();
             });
             _limit.CancelAfter(options.Timeout + Grace(options.Timeout));
         }
@@ -133,11 +145,35 @@ public abstract class ProcessSolver : ISolver
         private static TimeSpan Grace(TimeSpan timeout) =>
             TimeSpan.FromMilliseconds(Math.Clamp(timeout.TotalMilliseconds * 0.1, 100, 1000));
 
-        public async Task<SolverResult> RunAsync(SmtScript script, string preamble, string name, Stopwatch clock, Func<string> stderr)
+        /// <summary>The conversation ended with an answer, no error, no kill: the process may serve another query.</summary>
+        public bool Clean => _answered && !_faulted && Volatile.Read(ref _killed) == 0 && !_process.HasExited;
+
+        public async Task<SolverResult> RunAsync(SmtScript script, string preamble, string name, Stopwatch clock, string? syncMarker)
         {
-            var reader = new SExprReader(_process.StandardOutput);
+            var result = await ConverseAsync(script, preamble, name, clock, syncMarker);
+            _answered = result.IsDefinite || result.Reason is UnknownReason.Timeout or UnknownReason.Incomplete;
+            _faulted |= result.Reason is UnknownReason.SolverError or UnknownReason.Crashed or UnknownReason.Cancelled || result.Detail.Length > 0 && result.IsDefinite;
+            return result;
+        }
+
+        private async Task<SolverResult> ConverseAsync(SmtScript script, string preamble, string name, Stopwatch clock, string? syncMarker)
+        {
+            var reader = _solverProcess.Reader;
             var errors = new List<string>();
+            Func<string> stderr = _solverProcess.Stderr;
             var send = SendAsync(preamble + script + "(check-sat)\n");
+
+            // A pooled process: skip everything up to our marker (output of an earlier conversation).
+            if (syncMarker is not null)
+            {
+                while (true)
+                {
+                    var response = await ReadAsync(reader, errors);
+                    if (response is null) break;
+                    if (response is SAtom { Text: var text } && text == syncMarker) break;
+                }
+                errors.Clear();
+            }
 
             SAtom? answer = null;
             while (answer is null)
@@ -173,7 +209,7 @@ public abstract class ProcessSolver : ISolver
                     var reason = await AskAsync("(get-info :reason-unknown)\n", reader, errors);
                     var text = reason is SList { Items.Count: 2 } l ? (l.Items[1] is SAtom at ? at.Text : l.Items[1].ToString()) : reason?.ToString() ?? "";
                     bool timeout = text.Contains("timeout", StringComparison.OrdinalIgnoreCase) || text.Contains("cancel", StringComparison.OrdinalIgnoreCase);
-                    await IgnoreBrokenPipe(SendAsync("(exit)\n"));
+                    await Exit();
                     return Unknown(timeout ? UnknownReason.Timeout : UnknownReason.Incomplete, text) with { Elapsed = elapsed };
                 }
                 case "unsat":
@@ -181,7 +217,7 @@ public abstract class ProcessSolver : ISolver
                     IReadOnlyList<string> core = [];
                     if (_options.ProduceUnsatCore && await AskAsync("(get-unsat-core)\n", reader, errors) is SList coreList)
                         core = coreList.Items.OfType<SAtom>().Select(x => x.Text).ToList();
-                    await IgnoreBrokenPipe(SendAsync("(exit)\n"));
+                    await Exit();
                     return new SolverResult { Status = SolverStatus.Unsat, Solver = name, Elapsed = elapsed, UnsatCore = core, Detail = string.Join("; ", errors) };
                 }
                 default:
@@ -202,10 +238,15 @@ public abstract class ProcessSolver : ISolver
                             foreach (var pair in pairs.Items.Cast<SList>()) values.Add(Value(evaluator, pair.Items[1]));
                         }
                     }
-                    await IgnoreBrokenPipe(SendAsync("(exit)\n"));
+                    await Exit();
                     return new SolverResult { Status = SolverStatus.Sat, Solver = name, Elapsed = elapsed, Model = model, Values = values, Detail = string.Join("; ", errors) };
                 }
             }
+        }
+
+        private async Task Exit()
+        {
+            if (!_keepAlive) await IgnoreBrokenPipe(SendAsync("(exit)\n"));
         }
 
         private static SmtValue Value(SmtModel evaluator, SExpr text)
@@ -216,17 +257,19 @@ public abstract class ProcessSolver : ISolver
 
         private async Task<SExpr?> AskAsync(string command, SExprReader reader, List<string> errors)
         {
-            if (!await IgnoreBrokenPipe(SendAsync(command))) return null;
+            if (!await IgnoreBrokenPipe(SendAsync(command))) { _faulted = true; return null; }
             var response = await ReadAsync(reader, errors);
+            if (response is null) _faulted = true;
             if (response?.Head == "error")
             {
+                _faulted = true;
                 errors.Add(ErrorText(response));
                 return null;
             }
             return response;
         }
 
-        private static async Task<SExpr?> ReadAsync(SExprReader reader, List<string> errors)
+        private async Task<SExpr?> ReadAsync(SExprReader reader, List<string> errors)
         {
             try
             {
@@ -234,6 +277,7 @@ public abstract class ProcessSolver : ISolver
             }
             catch (Exception e) when (e is FormatException or IOException or ObjectDisposedException)
             {
+                _faulted = true;
                 errors.Add("unreadable solver output: " + e.Message);
                 return null;
             }
@@ -264,6 +308,8 @@ public abstract class ProcessSolver : ISolver
 
         public void Dispose()
         {
+            if (_disposed) return;
+            _disposed = true;
             _registration.Dispose();
             _limit.Dispose();
         }

@@ -7,9 +7,9 @@ public static class Solvers
 
     public static ISolver Create(string name) => name switch
     {
-        "z3" => new Z3Solver(),
+        "z3" => new Z3Solver(pooled: true),
         "cvc5" => new Cvc5Solver(),
-        "portfolio" => new PortfolioSolver(new Z3Solver(), new Cvc5Solver()),
+        "portfolio" => new PortfolioSolver(new Z3Solver(pooled: true), new Cvc5Solver()),
         _ => throw new ArgumentException($"unknown solver '{name}'; solvers: {string.Join(", ", Names)}", nameof(name)),
     };
 }

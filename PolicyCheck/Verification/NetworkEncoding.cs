@@ -29,6 +29,7 @@ public sealed class NetworkEncoding
     private readonly ModelCatalog _catalog;
     private readonly Dictionary<string, FunctionEncoder> _functions = new(StringComparer.Ordinal);
     private Vocabulary _v = null!;
+    private bool _pruneAcls;
     private QueryContext _q = null!;
 
     private NetworkEncoding(NetworkDescription network, InvariantSpec invariant, IReadOnlyList<NetworkNode> endpoints, ModelCatalog catalog)
@@ -45,13 +46,18 @@ public sealed class NetworkEncoding
     public IReadOnlyList<string> Nodes => _endpoints.Select(n => n.Name).ToList();
 
     /// <summary>Encodes <paramref name="invariant"/> on the endpoints <paramref name="slice"/> (null: every endpoint).</summary>
-    public static NetworkEncoding Create(NetworkDescription network, InvariantSpec invariant, IReadOnlyCollection<string>? slice = null, ModelCatalog? catalog = null)
+    public static NetworkEncoding Create(NetworkDescription network, InvariantSpec invariant, IReadOnlyCollection<string>? slice = null, ModelCatalog? catalog = null) =>
+        Create(network, invariant, slice, catalog, pruneAcls: true);
+
+    /// <summary><paramref name="pruneAcls"/>: drop ACL shorthand pairs outside the slice's addresses before compiling
+    /// (see <see cref="ConfigBinder"/>); off only to test that this changes nothing.</summary>
+    internal static NetworkEncoding Create(NetworkDescription network, InvariantSpec invariant, IReadOnlyCollection<string>? slice, ModelCatalog? catalog, bool pruneAcls)
     {
         if (!InvariantKinds.All.Contains(invariant.Kind))
             throw new EncodingException($"invariant '{invariant.Name}': unknown kind '{invariant.Kind}'");
         var set = slice?.ToHashSet(StringComparer.Ordinal);
         var endpoints = network.Endpoints.Where(n => set is null || set.Contains(n.Name)).ToList();
-        var e = new NetworkEncoding(network, invariant, endpoints, catalog ?? ModelCatalog.Library);
+        var e = new NetworkEncoding(network, invariant, endpoints, catalog ?? ModelCatalog.Library) { _pruneAcls = pruneAcls };
         e.Build();
         return e;
     }
@@ -69,12 +75,13 @@ public sealed class NetworkEncoding
             if (_q.CanFail(n.Name)) UpAxioms(n.Name);
         RoutingAxioms();
         var binderNetwork = _network;
+        var sliceAddresses = _pruneAcls ? new SliceAddresses(_v.Addresses) : null;
         foreach (var n in _endpoints.Where(n => n.Kind == NodeKind.Function))
         {
             var nf = _network.Function(n.Name)!;
             var model = _catalog.Find(nf.Model)
                 ?? throw new EncodingException($"NF {nf.Name} ({nf.JsonPath}.model): no model '{nf.Model}'; models: {string.Join(", ", _catalog.Names)}");
-            var encoder = new FunctionEncoder(_v, _q, nf, model, new ConfigBinder(binderNetwork, $"NF {nf.Name} ({nf.JsonPath})"));
+            var encoder = new FunctionEncoder(_v, _q, nf, model, new ConfigBinder(binderNetwork, $"NF {nf.Name} ({nf.JsonPath})", sliceAddresses));
             encoder.Encode();
             _functions[n.Name] = encoder;
         }
@@ -138,7 +145,8 @@ public sealed class NetworkEncoding
         var tf = _network.Transfer;
         var inSlice = _endpoints.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
         var addresses = _v.Addresses.ToHashSet();
-        var classes = tf.Classes.Where(c => c.Addresses.Any(addresses.Contains)).ToList();
+        // The classes of the slice's addresses, in class order (ids are positions in tf.Classes).
+        var classes = addresses.Select(tf.ClassOf).OfType<DestinationClass>().DistinctBy(c => c.Id).OrderBy(c => c.Id).ToList();
         var classOf = Script.DeclareFun("classOf", [_v.AddressSort.Sort], Sort.Int);
         foreach (var c in classes)
             foreach (var a in c.Addresses.Where(addresses.Contains)) Script.Assert(Eq(classOf.Apply(_v.Address(a)), c.Id));

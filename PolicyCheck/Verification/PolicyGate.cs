@@ -22,8 +22,17 @@ public static class PolicyGate
     public static async Task<GateDecision> CheckAsync(NetworkDescription network, ModelCatalog? catalog = null, ISolver? solver = null,
         bool acceptUnknown = false, SolverOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var results = await new NetworkVerifier(solver ?? Solvers.Create(network.Options.Solver), catalog)
-            .VerifyAllAsync(network, options: options, cancellationToken: cancellationToken);
+        // A solver made here is ended here (a pooled z3's processes would otherwise idle on after the check).
+        var own = solver is null ? Solvers.Create(network.Options.Solver) : null;
+        IReadOnlyList<InvariantResult> results;
+        try
+        {
+            results = await new NetworkVerifier(solver ?? own!, catalog).VerifyAllAsync(network, options: options, cancellationToken: cancellationToken);
+        }
+        finally
+        {
+            (own as IDisposable)?.Dispose();
+        }
         bool Good(InvariantResult r) => r.Verdict == Verdict.Unknown ? acceptUnknown : r.MeetsExpectation ?? r.Verdict == Verdict.Holds;
         var bad = results.Where(r => !Good(r)).ToList();
         var lines = new List<string>();

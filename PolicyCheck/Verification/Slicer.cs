@@ -24,13 +24,25 @@ public sealed class Slicer
     private readonly NetworkDescription _network;
     private readonly ModelCatalog _catalog;
     private readonly PolicyClasses _classes;
-    private readonly Dictionary<string, ModelClassification?> _classification = new(StringComparer.Ordinal);
+    // Caches are concurrent: NetworkVerifier computes slices on all cores.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ModelClassification?> _classification = new(StringComparer.Ordinal);
+    // Per-name results reused across invariants (slices of group-pair invariants share their groups' seeds), and each
+    // endpoint's position in file order, so a slice costs time in its own size, not the network's.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, List<string>> _seeds = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, List<string>> _rewriteTargets = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _endpointIndex = new(StringComparer.Ordinal);
+    private readonly List<string> _endpointNames = [];
 
     public Slicer(NetworkDescription network, ModelCatalog? catalog = null, PolicyClasses? classes = null)
     {
         _network = network;
         _catalog = catalog ?? ModelCatalog.Library;
         _classes = classes ?? new PolicyClasses(network);
+        foreach (var n in network.Endpoints)
+        {
+            _endpointIndex[n.Name] = _endpointNames.Count;
+            _endpointNames.Add(n.Name);
+        }
     }
 
     public PolicyClasses Classes => _classes;
@@ -45,35 +57,32 @@ public sealed class Slicer
         {
             var neither = notFlowParallel.Where(n => Classification(n) is { OriginAgnostic: false }).ToList();
             if (neither.Count > 0)
-                return new Slice(_network.Endpoints.Select(n => n.Name).ToList(), true, [],
+                return new Slice(_endpointNames.ToList(), true, [],
                     $"{string.Join(", ", neither)} {(neither.Count == 1 ? "is" : "are")} neither flow-parallel nor origin-agnostic: whole network");
             representatives = _classes.Representatives.Where(r => !nodes.Contains(r)).ToList();
             nodes = Close(nodes.Concat(representatives));
         }
-        var ordered = _network.Endpoints.Select(n => n.Name).Where(nodes.Contains).ToList();
+        var ordered = nodes.OrderBy(n => _endpointIndex[n]).ToList();
         var reason = representatives.Count > 0
             ? $"closed under forwarding, plus one host per policy class for {string.Join(", ", notFlowParallel)} (not flow-parallel)"
             : "closed under forwarding; every NF in it is flow-parallel";
-        return new Slice(ordered, ordered.Count == _network.Endpoints.Count(), representatives, reason);
+        return new Slice(ordered, ordered.Count == _endpointNames.Count, representatives, reason);
     }
 
     // A node stands for itself. A policy group stands for two hosts of each policy class in it: any violation by (or
     // to) a host of the group maps, by swapping hosts inside their class, onto one by these (two, so that a sender and
     // a receiver of the same class stay distinct); so slices do not grow with the group.
-    private IEnumerable<string> Seeds(string name)
-    {
-        if (_network.Group(name) is null) return _network.Resolve(name).Where(n => n.IsEndpoint).Select(n => n.Name);
-        return _network.Resolve(name).GroupBy(h => _classes.ClassOf(h.Name)).SelectMany(c => c.Take(2)).Select(h => h.Name);
-    }
+    private List<string> Seeds(string name) => _seeds.GetOrAdd(name, n => _network.Group(n) is null
+        ? _network.Resolve(n).Where(x => x.IsEndpoint).Select(x => x.Name).ToList()
+        : _network.Resolve(n).GroupBy(h => _classes.ClassOf(h.Name)).SelectMany(c => c.Take(2)).Select(h => h.Name).ToList());
 
     /// <summary>Every endpoint, for verification without slicing.</summary>
-    public Slice Whole() => new(_network.Endpoints.Select(n => n.Name).ToList(), true, [], "slicing off: whole network");
+    public Slice Whole() => new(_endpointNames.ToList(), true, [], "slicing off: whole network");
 
     private ModelClassification? Classification(string node)
     {
         if (_network.Function(node) is not { } nf) return null;
-        if (!_classification.TryGetValue(nf.Model, out var c)) _classification[nf.Model] = c = _catalog.Classify(nf.Model);
-        return c;
+        return _classification.GetOrAdd(nf.Model, m => _catalog.Classify(m));
     }
 
     private HashSet<string> Close(IEnumerable<string> seeds)
@@ -114,7 +123,9 @@ public sealed class Slicer
 
     // Nodes whose addresses an NF's model may write into a packet: config strings naming one node, in parameters the
     // model uses as values (anything but the collection of a membership test or a findFirst).
-    private IEnumerable<string> RewriteTargets(string node)
+    private List<string> RewriteTargets(string node) => _rewriteTargets.GetOrAdd(node, ComputeRewriteTargets);
+
+    private List<string> ComputeRewriteTargets(string node)
     {
         if (_network.Function(node) is not { } nf || _catalog.Find(nf.Model) is not { } model) return [];
         var valueParams = ValueParameters(model);

@@ -146,8 +146,10 @@ internal sealed class ExprCompiler(Vocabulary v, ModelUnit unit, Term packet, Te
     {
         switch (b.Op)
         {
-            case BinaryOp.And: return And(Bool(b.Left), Bool(b.Right));
-            case BinaryOp.Or: return Or(Bool(b.Left), Bool(b.Right));
+            // Decided at compile time when the left side is (a rule whose range holds no slice address): the right side
+            // is not compiled at all, so long rule lists cost one comparison per rule.
+            case BinaryOp.And: { var l = Bool(b.Left); return ReferenceEquals(l, False) ? False : And(l, Bool(b.Right)); }
+            case BinaryOp.Or: { var l = Bool(b.Left); return ReferenceEquals(l, True) ? True : Or(l, Bool(b.Right)); }
             case BinaryOp.Eq or BinaryOp.NotEq:
             {
                 var type = b.Left.Type is OptionType ? b.Right.Type : b.Left.Type;
