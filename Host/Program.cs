@@ -37,7 +37,8 @@ var validate = new Command("validate", "Check a deployment file and report every
 validate.SetAction(parse =>
 {
     string path = parse.GetValue(configOption)!;
-    var result = DeploymentLoader.Load(path, NfRegistry.BuiltIn().Names, new Switchboard.Host.Plugins.DeploymentPlugins().Load);
+    var plugins = new Switchboard.Host.Plugins.DeploymentPlugins();
+    var result = DeploymentLoader.Load(path, NfRegistry.BuiltIn().Names, plugins.Load, plugins.CheckConfigs);
     if (result.Ok) { Console.WriteLine($"{path}: OK"); return 0; }
     foreach (var e in result.Errors) Console.Error.WriteLine(e);
     Console.Error.WriteLine($"{result.Errors.Count} error(s).");
