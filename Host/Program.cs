@@ -45,12 +45,8 @@ validate.SetAction(parse =>
     return 2;
 });
 
-var nfs = new Command("nfs", "List the NF types this host can run.");
-nfs.SetAction(_ =>
-{
-    foreach (var t in NfRegistry.BuiltIn().Types) Console.WriteLine($"{t.Name,-12} {t.Description}  ({t.Assembly})");
-    return 0;
-});
+var nfs = new Command("nfs", "List the NF types this host can run: built in, and from the plugin packages the deployment names.") { configOption };
+nfs.SetAction(parse => NfsCommand.Execute(parse.GetValue(configOption)!, Console.Out, Console.Error));
 
 var dllArgument = new Argument<string>("dll") { Description = "The plugin assembly to verify." };
 var verifyPlugin = new Command("verify-plugin", "Verify a plugin assembly's IL against the plugin policy; list every violation.") { dllArgument };
