@@ -104,62 +104,85 @@ public sealed class ConfigSchema
     }
 
     /// <summary>The failing keywords of a list-format result, phrased for an operator. Alternatives (anyOf/oneOf)
-    /// that all fail are reported once, at the value, with what each alternative wanted.</summary>
+    /// that all fail are reported once, at the value, with what each alternative wanted; failures inside
+    /// alternatives that did not all fail (and inside not/contains/if) are no problem.</summary>
     private static IEnumerable<ConfigSchemaProblem> Problems(EvaluationResults results, JsonNode? instance, JsonNode? schemaNode, string basePath)
     {
         var details = results.Details.Count > 0 ? results.Details : [results];
-        var byEvaluationPath = new Dictionary<string, EvaluationResults>(StringComparer.Ordinal);
-        foreach (var d in details) byEvaluationPath.TryAdd(d.EvaluationPath.ToString(), d);
-        var alternatives = new Dictionary<string, (EvaluationResults At, string Keyword, List<string> Wants)>(StringComparer.Ordinal);
+        var groups = new Dictionary<string, (string Path, string Keyword, bool Failed, List<string> Wants)>(StringComparer.Ordinal);
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        var documents = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+        JsonNode? SchemaAt(Uri location) => KeywordParent(location, schemaNode, documents);
 
         foreach (var d in details)
         {
             if (d.Errors is not { Count: > 0 } errors) continue;
             string evaluation = d.EvaluationPath.ToString();
-            var branch = FirstBranch(evaluation, out string? combinator);
+            string? combinator = FirstCombinator(evaluation, out string? combinatorPath);
             foreach (var (keyword, libraryMessage) in errors)
             {
-                var phrased = Phrase(d, keyword, libraryMessage, instance, schemaNode, basePath);
-                if (branch is not null)
+                var phrased = Phrase(d, keyword, libraryMessage, instance, SchemaAt, basePath);
+                if (combinator is null)
                 {
-                    if (combinator is "not" or "contains" or "if") continue; // their own keyword reports the failure
-                    if (!alternatives.TryGetValue(branch, out var alt))
-                        alternatives[branch] = alt = (byEvaluationPath.GetValueOrDefault(branch) ?? d, combinator!, []);
-                    string want = phrased.Path == InstancePath(alt.At.InstanceLocation, instance, basePath) ? phrased.Message : $"{phrased.Path}: {phrased.Message}";
-                    if (!alt.Wants.Contains(want)) alt.Wants.Add(want);
+                    foreach (var p in Expand(phrased, d, keyword, instance, SchemaAt, basePath))
+                        if (seen.Add(p.ToString())) yield return p;
                     continue;
                 }
-                foreach (var p in Expand(phrased, d, keyword, instance, schemaNode, basePath))
-                    if (seen.Add(p.ToString())) yield return p;
+                if (combinator is "not" or "contains" or "if") continue; // their own keyword reports the failure
+                // The alternatives apply to the value where the branch starts: the longest instance location among
+                // the branch roots that encloses this error's.
+                var root = details.Where(b => IsBranchOf(b.EvaluationPath.ToString(), combinatorPath!) && Encloses(b.InstanceLocation, d.InstanceLocation))
+                                  .MaxBy(b => b.InstanceLocation.Count);
+                var at = root?.InstanceLocation ?? d.InstanceLocation;
+                string key = combinatorPath + "@" + at;
+                if (!groups.TryGetValue(key, out var group))
+                {
+                    var branches = details.Where(b => IsBranchOf(b.EvaluationPath.ToString(), combinatorPath!) && b.InstanceLocation.ToString() == at.ToString()).ToList();
+                    groups[key] = group = (InstancePath(at, instance, basePath), combinator, branches.Count > 0 && branches.All(b => !b.IsValid), []);
+                }
+                string want = phrased.Path == group.Path ? phrased.Message : $"{phrased.Path}: {phrased.Message}";
+                if (!group.Wants.Contains(want)) group.Wants.Add(want);
             }
         }
-        foreach (var (_, (at, keyword, wants)) in alternatives)
+        foreach (var (_, (path, keyword, failed, wants)) in groups)
         {
-            var p = new ConfigSchemaProblem(InstancePath(at.InstanceLocation, instance, basePath),
-                $"matches none of the allowed forms: {string.Join(" | ", wants)}", keyword);
+            if (!failed) continue;
+            var p = new ConfigSchemaProblem(path, $"matches none of the allowed forms: {string.Join(" | ", wants)}", keyword);
             if (seen.Add(p.ToString())) yield return p;
         }
     }
 
-    /// <summary>The evaluation path up to the first anyOf/oneOf/not/contains/if branch, or null outside any.</summary>
-    private static string? FirstBranch(string evaluationPath, out string? combinator)
+    /// <summary>The first anyOf/oneOf/not/contains/if in an evaluation path, and the path up to and including it.</summary>
+    private static string? FirstCombinator(string evaluationPath, out string? combinatorPath)
     {
-        combinator = null;
+        combinatorPath = null;
         var segments = evaluationPath.Split('/');
         for (int i = 1; i < segments.Length; i++)
             if (segments[i] is "anyOf" or "oneOf" or "not" or "contains" or "if")
             {
-                combinator = segments[i];
-                return string.Join('/', segments.Take(i));
+                combinatorPath = string.Join('/', segments.Take(i + 1));
+                return segments[i];
             }
         return null;
     }
 
-    /// <summary>"required" names several keys: one problem per missing key, at the key's path.</summary>
-    private static IEnumerable<ConfigSchemaProblem> Expand(ConfigSchemaProblem phrased, EvaluationResults d, string keyword, JsonNode? instance, JsonNode? schemaNode, string basePath)
+    /// <summary>Whether <paramref name="evaluationPath"/> is one alternative's root: <c>{combinator}/N</c>.</summary>
+    private static bool IsBranchOf(string evaluationPath, string combinatorPath) =>
+        evaluationPath.Length > combinatorPath.Length + 1 && evaluationPath.StartsWith(combinatorPath + "/", StringComparison.Ordinal)
+        && evaluationPath.AsSpan(combinatorPath.Length + 1).IndexOfAnyExceptInRange('0', '9') < 0;
+
+    private static bool Encloses(JsonPointer outer, JsonPointer inner)
     {
-        if (keyword == "required" && KeywordValue(d, keyword, schemaNode) is JsonArray required
+        if (outer.Count > inner.Count) return false;
+        for (int i = 0; i < outer.Count; i++)
+            if (outer[i] != inner[i]) return false;
+        return true;
+    }
+
+    /// <summary>"required" names several keys: one problem per missing key, at the key's path.</summary>
+    private static IEnumerable<ConfigSchemaProblem> Expand(ConfigSchemaProblem phrased, EvaluationResults d, string keyword, JsonNode? instance, Func<Uri, JsonNode?> schemaAt, string basePath)
+    {
+        if (keyword == "required" && KeywordValue(d, keyword, schemaAt) is JsonArray required
             && Resolve(instance, d.InstanceLocation) is JsonObject obj)
         {
             var missing = required.Select(r => r?.GetValueKind() == JsonValueKind.String ? r.GetValue<string>() : null)
@@ -173,7 +196,7 @@ public sealed class ConfigSchema
         yield return phrased;
     }
 
-    private static ConfigSchemaProblem Phrase(EvaluationResults d, string keyword, string libraryMessage, JsonNode? instance, JsonNode? schemaNode, string basePath)
+    private static ConfigSchemaProblem Phrase(EvaluationResults d, string keyword, string libraryMessage, JsonNode? instance, Func<Uri, JsonNode?> schemaAt, string basePath)
     {
         string path = InstancePath(d.InstanceLocation, instance, basePath);
         string evaluation = d.EvaluationPath.ToString();
@@ -186,7 +209,7 @@ public sealed class ConfigSchema
                         : new ConfigSchemaProblem(path, "is not allowed here", k);
             return new ConfigSchemaProblem(path, "is not allowed here", "false");
         }
-        var value = KeywordValue(d, keyword, schemaNode);
+        var value = KeywordValue(d, keyword, schemaAt);
         string? Show() => value?.ToJsonString();
         var actual = Resolve(instance, d.InstanceLocation);
         string message = (keyword, value) switch
@@ -240,18 +263,31 @@ public sealed class ConfigSchema
 
     private static string LowerFirst(string s) => s.Length > 0 ? char.ToLower(s[0], CultureInfo.InvariantCulture) + s[1..] : s;
 
-    /// <summary>The keyword's value in the schema document, found through the result's schema location.</summary>
-    private static JsonNode? KeywordValue(EvaluationResults d, string keyword, JsonNode? schemaNode)
+    /// <summary>The keyword's value in the schema, found through the result's schema location.</summary>
+    private static JsonNode? KeywordValue(EvaluationResults d, string keyword, Func<Uri, JsonNode?> schemaAt) =>
+        schemaAt(d.SchemaLocation) is JsonObject o && o.TryGetPropertyValue(keyword, out var value) ? value : null;
+
+    /// <summary>The subschema at <paramref name="location"/>: in a meta-schema document (for errors in a schema), else in
+    /// <paramref name="own"/> (the schema being evaluated; its base URI is an internal one or its own $id).</summary>
+    private static JsonNode? KeywordParent(Uri location, JsonNode? own, Dictionary<string, JsonNode?> documents)
     {
-        if (schemaNode is null) return null;
-        string fragment = d.SchemaLocation.Fragment;
-        JsonNode? at = schemaNode;
-        if (fragment.Length > 1)
+        string document = location.GetLeftPart(UriPartial.Query);
+        if (!documents.TryGetValue(document, out var root))
         {
-            try { if (!JsonPointer.Parse(fragment).TryEvaluate(schemaNode, out at)) return null; }
-            catch (Exception e) when (e is PointerParseException or FormatException) { return null; }
+            root = own;
+            try
+            {
+                if (location.Host == "json-schema.org" && SchemaRegistry.Global.Get(new Uri(document)) is JsonSchema meta)
+                    root = JsonSerializer.SerializeToNode(meta);
+            }
+            catch (Exception e) when (e is JsonSchemaException or RefResolutionException or ArgumentException or UriFormatException) { }
+            documents[document] = root;
         }
-        return at is JsonObject o && o.TryGetPropertyValue(keyword, out var value) ? value : null;
+        if (root is null) return null;
+        string fragment = location.Fragment;
+        if (fragment.Length <= 1) return root;
+        try { return JsonPointer.Parse(fragment).TryEvaluate(root, out var at) ? at : null; }
+        catch (Exception e) when (e is PointerParseException or FormatException) { return null; }
     }
 
     private static JsonNode? Resolve(JsonNode? instance, JsonPointer location) =>

@@ -145,6 +145,7 @@ public class ConfigSchemaTests
     [TestCase("""{ "required": "limit" }""", "$.nfs[0].configSchema.required")]
     [TestCase("""{ "$schema": "https://example.org/my-dialect" }""", "$.nfs[0].configSchema.$schema")]
     [TestCase("""{ "properties": { "a": { "$ref": "https://example.org/remote.json" } } }""", "$.nfs[0].configSchema")]
+    [TestCase("""{ "properties": { "a": { "$ref": "#/$defs/missing" } } }""", "$.nfs[0].configSchema")]
     public void An_invalid_schema_refuses_the_package_at_load_naming_the_manifest_location(string schema, string path)
     {
         using var dir = new TempDir();
