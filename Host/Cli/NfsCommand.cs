@@ -12,8 +12,9 @@ internal static class NfsCommand
     {
         var registry = NfRegistry.BuiltIn();
         output.WriteLine("Built-in NF types:");
-        output.Write(TextTable.Render(["type", "assembly", "description"],
-            registry.BuiltInTypes.Select(t => new[] { t.Name, t.Assembly, t.Description }).ToList()));
+        var schemas = BuiltInConfigSchemas.Types.ToHashSet(StringComparer.Ordinal);
+        output.Write(TextTable.Render(["type", "assembly", "config schema", "description"],
+            registry.BuiltInTypes.Select(t => new[] { t.Name, t.Assembly, schemas.Contains(t.Name) ? "declared" : "none", t.Description }).ToList()));
 
         if (!File.Exists(configPath))
         {

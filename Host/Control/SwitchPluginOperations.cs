@@ -90,7 +90,7 @@ internal sealed class SwitchPluginOperations : IPluginOperations
             }
 
             var incoming = running with { Type = type, Config = replacement.Config ?? running.Config };
-            if (ConfigProblems(fresh ?? _catalog.Provider(type), instance, type, incoming.Config) is { } problems)
+            if (ConfigProblems(fresh, instance, type, incoming.Config) is { } problems)
             {
                 string message = $"replace '{instance}' refused: {problems}";
                 throw fresh is not null ? Refuse(fresh, PluginOperationError.InvalidArgument, message)
@@ -148,7 +148,7 @@ internal sealed class SwitchPluginOperations : IPluginOperations
                     $"NF instance '{taken}' already runs in a chain, and an instance runs in one place; define a new instance for chain '{chain.Name}'");
             var defs = newInstances.ToDictionary(d => d.Name, StringComparer.Ordinal);
             foreach (var d in newInstances)
-                if (ConfigProblems(_catalog.Provider(d.Type), d.Name, d.Type, d.Config) is { } problems)
+                if (ConfigProblems(null, d.Name, d.Type, d.Config) is { } problems)
                     throw new PluginOperationException(PluginOperationError.InvalidArgument, $"create chain '{chain.Name}' refused: {problems}; nothing was changed");
             var nfsAfter = running.ToDictionary(StringComparer.Ordinal);
             foreach (var d in newInstances) nfsAfter[d.Name] = new Config.NfSpec(d.Name, d.Type, d.Config, $"$.nfs.{d.Name}");
@@ -209,7 +209,7 @@ internal sealed class SwitchPluginOperations : IPluginOperations
             int at = Math.Clamp(position, 0, through.Count);
             string type = created.Type;
             var provider = _catalog.Provider(type);
-            if (ConfigProblems(provider, created.Name, type, created.Config) is { } problems)
+            if (ConfigProblems(null, created.Name, type, created.Config) is { } problems)
                 throw new PluginOperationException(PluginOperationError.InvalidArgument, $"insert '{created.Name}' refused: {problems}; nothing was changed");
             var chainsAfter = _dp.RunningChains.Select(c => c.Name != chain ? c : c with { Through = [.. c.Through.Take(at), created.Name, .. c.Through.Skip(at)] }).ToList();
             Gate($"insert '{created.Name}'", chainsAfter, With(new Config.NfSpec(created.Name, type, created.Config, $"$.nfs.{created.Name}")), null, null, null);
@@ -241,12 +241,15 @@ internal sealed class SwitchPluginOperations : IPluginOperations
 
     /// <summary>What the plugin's configSchema finds wrong with a new instance's config (null when nothing): checked
     /// before anything is built, each problem named by its plugins.json path (<c>$.nfs.NAME.config...</c>).</summary>
-    private static string? ConfigProblems(LoadedPlugin? provider, string instance, string type, System.Text.Json.JsonElement config)
+    /// <param name="fresh">A plugin generation being loaded for this change (its schema applies, not the active one's).</param>
+    private string? ConfigProblems(LoadedPlugin? fresh, string instance, string type, System.Text.Json.JsonElement config)
     {
-        if (provider is null) return null;
-        var problems = provider.CheckConfig(type, config, JsonPath.Key(JsonPath.Key("$.nfs", instance), "config"));
+        var schema = fresh is not null ? fresh.ConfigSchemaOf(type) is { } s ? (s, fresh.DisplayName) : default((ConfigSchema, string)?)
+                                       : BuiltInConfigSchemas.For(_catalog, type);
+        if (schema is not { } found) return null;
+        var problems = found.Item1.Validate(config, JsonPath.Key(JsonPath.Key("$.nfs", instance), "config"));
         return problems.Count == 0 ? null
-            : $"the config does not match the configSchema of NF type '{type}' ({provider.DisplayName}): {string.Join("; ", problems)}";
+            : $"the config does not match the configSchema of NF type '{type}' ({found.Item2}): {string.Join("; ", problems)}";
     }
 
     /// <summary>The running NF instances with <paramref name="spec"/> added or replacing its namesake.</summary>

@@ -123,6 +123,27 @@ public class ConfigSchemaControlTests
     }
 
     [Test]
+    public async Task A_built_in_nfs_schema_applies_on_insert_and_replace()
+    {
+        await using var sw = await SwitchUnderTest.StartAsync();
+        var before = await Snapshot(sw);
+        var running = Function(sw, "mon");
+
+        var insert = await Fails(() => sw.Chains().InsertNfAsync(new InsertNfRequest
+        {
+            Chain = "main", Position = 0, NewInstance = new NfInstanceSpec { Name = "fw", Type = "firewall", ConfigJson = """{ "default": "reject" }""" },
+        }).ResponseAsync);
+        Assert.That(insert.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
+        Assert.That(insert.Status.Detail, Does.Contain("$.nfs.fw.config.default: must be one of \"accept\", \"drop\" (schema: enum)")
+                                             .And.Contain("switchboard.firewall 1.0.0 (built in)"));
+
+        var replace = await Fails(() => sw.Plugins().ReplaceAsync(new ReplaceNfRequest { Instance = "mon", NfType = "monitor", ConfigJson = """{ "top": 0 }""" }).ResponseAsync);
+        Assert.That(replace.Status.Detail, Does.Contain("$.nfs.mon.config.top: must be >= 1 (schema: minimum)"));
+        Assert.That(await Snapshot(sw), Is.EqualTo(before));
+        Assert.That(Function(sw, "mon"), Is.SameAs(running));
+    }
+
+    [Test]
     public async Task Ctl_nfs_lists_a_loaded_plugins_type_with_its_plugin()
     {
         await using var sw = await SwitchUnderTest.StartAsync();

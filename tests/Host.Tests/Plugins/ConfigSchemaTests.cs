@@ -237,3 +237,58 @@ public class ConfigSchemaTests
         }));
     }
 }
+
+/// <summary>The in-tree NFs' plugin.json schemas are enforced like a package's: at deployment load (run, validate)
+/// and, unless a loaded plugin shadows the type, with that plugin's schema instead.</summary>
+public class BuiltInConfigSchemaTests
+{
+    private static LoadResult Load(TempDir dir, string json)
+    {
+        var plugins = new DeploymentPlugins();
+        return DeploymentLoader.Parse(json, Path.Combine(dir.Path, "plugins.json"), NfRegistry.BuiltIn().Names, plugins: plugins.Load,
+            checkConfigs: plugins.CheckConfigs);
+    }
+
+    [Test]
+    public void Every_in_tree_nf_declares_a_schema_the_host_enforces() =>
+        Assert.That(BuiltInConfigSchemas.Types, Is.EquivalentTo(NfRegistry.BuiltIn().BuiltInTypes.Select(t => t.Name)));
+
+    [Test]
+    public void A_built_in_nfs_config_is_checked_against_its_manifest_schema()
+    {
+        using var dir = new TempDir();
+        var result = Load(dir, """
+            {
+              "cores": 1,
+              "ports": { "gen": { "type": "generator" }, "sink": { "type": "null" } },
+              "nfs": { "mon": { "type": "monitor", "config": { "maxFlows": 0 } }, "t": { "type": "ttl", "config": { "x": 1 } } },
+              "chains": [ { "from": "gen", "through": ["mon", "t"], "to": "sink" } ]
+            }
+            """);
+        Assert.That(result.Errors.Select(e => $"{e.JsonPath}: {e.Message}"), Is.EquivalentTo(new[]
+        {
+            "$.nfs.mon.config.maxFlows: must be >= 1 (schema: minimum)",
+            "$.nfs.t.config.x: unknown key 'x' (schema: additionalProperties)",
+        }));
+    }
+
+    [Test]
+    public void A_plugin_that_shadows_a_built_in_type_brings_its_own_schema()
+    {
+        using var dir = new TempDir();
+        PluginFixtures.Vendor(dir, "acme", nfType: "monitor",
+            source: PluginFixtures.CounterSource.Replace("[NetworkFunction(\"counter\"", "[NetworkFunction(\"monitor\""));
+        var plugins = new DeploymentPlugins();
+        var result = DeploymentLoader.Parse("""
+            {
+              "cores": 1,
+              "plugins": ["acme"],
+              "ports": { "gen": { "type": "generator" }, "sink": { "type": "null" } },
+              "nfs": { "mon": { "type": "monitor", "config": { "maxFlows": 0, "anything": true } } },
+              "chains": [ { "from": "gen", "through": ["mon"], "to": "sink" } ]
+            }
+            """, Path.Combine(dir.Path, "plugins.json"), NfRegistry.BuiltIn().Names, plugins: plugins.Load, checkConfigs: plugins.CheckConfigs);
+        Assert.That(result.Errors, Is.Empty, "the vendor's monitor declares no schema: " + result.FormatErrors());
+        foreach (var p in plugins.Catalog!.Loaded) plugins.Catalog.Unload(p);
+    }
+}
