@@ -101,6 +101,17 @@ public class ConfigSchemaTests
     }
 
     [Test]
+    public void A_duplicate_key_in_a_config_is_reported_once_and_checked_without_failing()
+    {
+        using var dir = new TempDir();
+        VendorWithSchema(dir, CounterSchema);
+        var (result, plugins) = Load(dir, Deployment("""{ "limit": 1, "limit": 0 }"""));
+        Assert.That(result.Errors.Select(e => e.JsonPath), Has.Some.EqualTo("$.nfs.c.config.limit"), result.FormatErrors());
+        Assert.That(result.Deployment, Is.Null);
+        UnloadAll(plugins);
+    }
+
+    [Test]
     public void Switchboard_run_refuses_a_config_the_schema_rejects_and_starts_nothing()
     {
         using var dir = new TempDir();
@@ -130,6 +141,19 @@ public class ConfigSchemaTests
     }
 
     [Test]
+    public void References_inside_the_schema_are_followed()
+    {
+        using var dir = new TempDir();
+        VendorWithSchema(dir, """
+            { "$defs": { "port": { "type": "integer", "minimum": 1, "maximum": 65535 } },
+              "properties": { "ports": { "type": "array", "items": { "$ref": "#/$defs/port" } } } }
+            """);
+        var (result, plugins) = Load(dir, Deployment("""{ "ports": [ 80, 0 ] }"""));
+        Assert.That(result.Errors.Select(e => $"{e.JsonPath}: {e.Message}"), Is.EqualTo(new[] { "$.nfs.c.config.ports[1]: must be >= 1 (schema: minimum)" }));
+        UnloadAll(plugins);
+    }
+
+    [Test]
     public void A_type_without_a_schema_takes_any_config()
     {
         using var dir = new TempDir();
@@ -144,8 +168,8 @@ public class ConfigSchemaTests
     [TestCase("""{ "properties": { "limit": { "minimum": "one" } } }""", "$.nfs[0].configSchema.properties.limit.minimum")]
     [TestCase("""{ "required": "limit" }""", "$.nfs[0].configSchema.required")]
     [TestCase("""{ "$schema": "https://example.org/my-dialect" }""", "$.nfs[0].configSchema.$schema")]
-    [TestCase("""{ "properties": { "a": { "$ref": "https://example.org/remote.json" } } }""", "$.nfs[0].configSchema")]
-    [TestCase("""{ "properties": { "a": { "$ref": "#/$defs/missing" } } }""", "$.nfs[0].configSchema")]
+    [TestCase("""{ "properties": { "a": { "$ref": "https://example.org/remote.json" } } }""", "$.nfs[0].configSchema.properties.a.$ref")]
+    [TestCase("""{ "properties": { "a": { "$ref": "#/$defs/missing" } } }""", "$.nfs[0].configSchema.properties.a.$ref")]
     public void An_invalid_schema_refuses_the_package_at_load_naming_the_manifest_location(string schema, string path)
     {
         using var dir = new TempDir();
