@@ -12,7 +12,7 @@ internal static class NfsCommand
     {
         var registry = NfRegistry.BuiltIn();
         output.WriteLine("Built-in NF types:");
-        var schemas = BuiltInConfigSchemas.Types.ToHashSet(StringComparer.Ordinal);
+        var schemas = NfConfigSchemas.BuiltInTypes.ToHashSet(StringComparer.Ordinal);
         output.Write(TextTable.Render(["type", "assembly", "config schema", "description"],
             registry.BuiltInTypes.Select(t => new[] { t.Name, t.Assembly, schemas.Contains(t.Name) ? "declared" : "none", t.Description }).ToList()));
 

@@ -16,7 +16,7 @@ internal static class DeploymentLoader
     /// through the diagnostics (at each package's JSON path).</summary>
     public delegate IReadOnlySet<string> PluginLoader(PluginsSection plugins, IJsonDiagnostics diag);
 
-    /// <summary>Checks the NF instances' configs against their plugin types' config schemas (after the plugins loaded),
+    /// <summary>Checks the NF instances' configs against their types' config schemas (a plugin's or an in-tree NF's; after the plugins loaded),
     /// reporting each problem through the diagnostics at its JSON path.</summary>
     public delegate void NfConfigCheck(IReadOnlyDictionary<string, NfSpec> nfs, IJsonDiagnostics diag);
 
@@ -71,7 +71,7 @@ internal static class DeploymentLoader
         var ports = PortParser.Parse(root.Object("ports", required: true), baseDirectory, diag);
         var nfNames = new HashSet<string>(StringComparer.Ordinal);
         var nfs = NfParser.Parse(root.Object("nfs"), ports, knownNfTypes, nfNames, diag);
-        checkConfigs?.Invoke(nfs, diag); // plugin configSchemas, before anything is built
+        checkConfigs?.Invoke(nfs, diag); // configSchemas, before anything is built
         var chains = ChainParser.Parse(root, ports, nfNames, [.. nfNames], diag);
         var invariants = InvariantParser.Parse(root, ports, nfNames, diag);
 

@@ -244,12 +244,12 @@ internal sealed class SwitchPluginOperations : IPluginOperations
     /// <param name="fresh">A plugin generation being loaded for this change (its schema applies, not the active one's).</param>
     private string? ConfigProblems(LoadedPlugin? fresh, string instance, string type, System.Text.Json.JsonElement config)
     {
-        var schema = fresh is not null ? fresh.ConfigSchemaOf(type) is { } s ? (s, fresh.DisplayName) : default((ConfigSchema, string)?)
-                                       : BuiltInConfigSchemas.For(_catalog, type);
-        if (schema is not { } found) return null;
-        var problems = found.Item1.Validate(config, JsonPath.Key(JsonPath.Key("$.nfs", instance), "config"));
+        var (schema, declaredBy) = fresh is not null ? (fresh.ConfigSchemaOf(type), fresh.DisplayName)
+            : NfConfigSchemas.For(_catalog, type) is { } found ? (found.Schema, found.DeclaredBy) : (null, "");
+        if (schema is null) return null;
+        var problems = schema.Validate(config, JsonPath.Key(JsonPath.Key("$.nfs", instance), "config"));
         return problems.Count == 0 ? null
-            : $"the config does not match the configSchema of NF type '{type}' ({found.Item2}): {string.Join("; ", problems)}";
+            : $"the config does not match the configSchema of NF type '{type}' ({declaredBy}): {string.Join("; ", problems)}";
     }
 
     /// <summary>The running NF instances with <paramref name="spec"/> added or replacing its namesake.</summary>

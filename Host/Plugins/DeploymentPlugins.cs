@@ -38,7 +38,7 @@ internal sealed class DeploymentPlugins
     public void CheckConfigs(IReadOnlyDictionary<string, NfSpec> nfs, IJsonDiagnostics diag)
     {
         foreach (var spec in nfs.Values)
-            if (BuiltInConfigSchemas.For(Catalog, spec.Type) is { } schema)
+            if (NfConfigSchemas.For(Catalog, spec.Type) is { } schema)
                 foreach (var problem in schema.Schema.Validate(spec.Config, JsonPath.Key(spec.Path, "config")))
                     diag.Error(problem.Path, $"{problem.Message} (schema: {problem.Keyword})");
     }

@@ -275,7 +275,7 @@ public class BuiltInConfigSchemaTests
 
     [Test]
     public void Every_in_tree_nf_declares_a_schema_the_host_enforces() =>
-        Assert.That(BuiltInConfigSchemas.Types, Is.EquivalentTo(NfRegistry.BuiltIn().BuiltInTypes.Select(t => t.Name)));
+        Assert.That(NfConfigSchemas.BuiltInTypes, Is.EquivalentTo(NfRegistry.BuiltIn().BuiltInTypes.Select(t => t.Name)));
 
     [Test]
     public void A_built_in_nfs_config_is_checked_against_its_manifest_schema()

@@ -8,7 +8,7 @@ namespace Switchboard.Host.Plugins;
 /// built-in NF, schema and all), else the in-tree NF's own plugin.json, embedded in the host at build time, so a
 /// built-in NF's config is checked exactly as its package's would be.
 /// </summary>
-internal static class BuiltInConfigSchemas
+internal static class NfConfigSchemas
 {
     private const string Prefix = "Switchboard.Host.BuiltInManifests/";
     private static readonly Lazy<IReadOnlyDictionary<string, (ConfigSchema Schema, string Plugin)>> Schemas = new(Load);
@@ -24,7 +24,7 @@ internal static class BuiltInConfigSchemas
     /// <summary>Every embedded manifest's schemas. A broken in-tree manifest is a build error, not an operator's.</summary>
     private static IReadOnlyDictionary<string, (ConfigSchema, string)> Load()
     {
-        var assembly = typeof(BuiltInConfigSchemas).Assembly;
+        var assembly = typeof(NfConfigSchemas).Assembly;
         var schemas = new Dictionary<string, (ConfigSchema, string)>(StringComparer.Ordinal);
         foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith(Prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
         {
@@ -47,5 +47,5 @@ internal static class BuiltInConfigSchemas
     }
 
     /// <summary>The in-tree NF types that declare a schema (for tests and listings).</summary>
-    public static IReadOnlyCollection<string> Types => [.. Schemas.Value.Keys];
+    public static IReadOnlyCollection<string> BuiltInTypes => [.. Schemas.Value.Keys];
 }
