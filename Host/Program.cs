@@ -37,19 +37,16 @@ var validate = new Command("validate", "Check a deployment file and report every
 validate.SetAction(parse =>
 {
     string path = parse.GetValue(configOption)!;
-    var result = DeploymentLoader.Load(path, NfRegistry.BuiltIn().Names, new Switchboard.Host.Plugins.DeploymentPlugins().Load);
+    var plugins = new Switchboard.Host.Plugins.DeploymentPlugins();
+    var result = DeploymentLoader.Load(path, NfRegistry.BuiltIn().Names, plugins.Load, plugins.CheckConfigs);
     if (result.Ok) { Console.WriteLine($"{path}: OK"); return 0; }
     foreach (var e in result.Errors) Console.Error.WriteLine(e);
     Console.Error.WriteLine($"{result.Errors.Count} error(s).");
     return 2;
 });
 
-var nfs = new Command("nfs", "List the NF types this host can run.");
-nfs.SetAction(_ =>
-{
-    foreach (var t in NfRegistry.BuiltIn().Types) Console.WriteLine($"{t.Name,-12} {t.Description}  ({t.Assembly})");
-    return 0;
-});
+var nfs = new Command("nfs", "List the NF types this host can run: built in, and from the plugin packages the deployment names.") { configOption };
+nfs.SetAction(parse => NfsCommand.Execute(parse.GetValue(configOption)!, Console.Out, Console.Error));
 
 var dllArgument = new Argument<string>("dll") { Description = "The plugin assembly to verify." };
 var verifyPlugin = new Command("verify-plugin", "Verify a plugin assembly's IL against the plugin policy; list every violation.") { dllArgument };

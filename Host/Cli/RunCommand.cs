@@ -38,7 +38,7 @@ internal static class RunCommand
     {
         var registry = NfRegistry.BuiltIn();
         var plugins = new DeploymentPlugins();
-        var loaded = DeploymentLoader.Load(o.ConfigPath, registry.Names, plugins.Load);
+        var loaded = DeploymentLoader.Load(o.ConfigPath, registry.Names, plugins.Load, plugins.CheckConfigs);
         if (!loaded.Ok)
         {
             errors.WriteLine($"{o.ConfigPath}: {loaded.Errors.Count} error(s); nothing was started:");

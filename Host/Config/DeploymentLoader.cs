@@ -16,7 +16,11 @@ internal static class DeploymentLoader
     /// through the diagnostics (at each package's JSON path).</summary>
     public delegate IReadOnlySet<string> PluginLoader(PluginsSection plugins, IJsonDiagnostics diag);
 
-    public static LoadResult Load(string path, IReadOnlySet<string> knownNfTypes, PluginLoader? plugins = null)
+    /// <summary>Checks the NF instances' configs against their types' config schemas (a plugin's or an in-tree NF's; after the plugins loaded),
+    /// reporting each problem through the diagnostics at its JSON path.</summary>
+    public delegate void NfConfigCheck(IReadOnlyDictionary<string, NfSpec> nfs, IJsonDiagnostics diag);
+
+    public static LoadResult Load(string path, IReadOnlySet<string> knownNfTypes, PluginLoader? plugins = null, NfConfigCheck? checkConfigs = null)
     {
         string json;
         try
@@ -27,12 +31,13 @@ internal static class DeploymentLoader
         {
             return new LoadResult(null, [new ConfigError(JsonPath.Root, $"cannot read the deployment file: {e.Message}", null, null) { Source = path }]);
         }
-        return Parse(json, path, knownNfTypes, plugins: plugins);
+        return Parse(json, path, knownNfTypes, plugins: plugins, checkConfigs: checkConfigs);
     }
 
     /// <summary>Validates <paramref name="json"/>. Relative file paths in ports resolve against
     /// <paramref name="baseDirectory"/>, by default the directory of <paramref name="sourceName"/>.</summary>
-    public static LoadResult Parse(string json, string sourceName, IReadOnlySet<string> knownNfTypes, string? baseDirectory = null, PluginLoader? plugins = null)
+    public static LoadResult Parse(string json, string sourceName, IReadOnlySet<string> knownNfTypes, string? baseDirectory = null, PluginLoader? plugins = null,
+        NfConfigCheck? checkConfigs = null)
     {
         var sourcePath = Path.GetFullPath(sourceName);
         baseDirectory ??= Path.GetDirectoryName(sourcePath) ?? Directory.GetCurrentDirectory();
@@ -43,12 +48,12 @@ internal static class DeploymentLoader
         var diag = new Diagnostics(map);
         diag.AddRange(syntaxErrors); // duplicate keys: reported, and validation goes on
         using var document = JsonDocument.Parse(json);
-        var deployment = Validate(document.RootElement, sourcePath, baseDirectory, knownNfTypes, plugins, diag);
+        var deployment = Validate(document.RootElement, sourcePath, baseDirectory, knownNfTypes, plugins, checkConfigs, diag);
         return Result(deployment, diag.Errors, sourceName);
     }
 
     private static Deployment? Validate(JsonElement rootElement, string sourcePath, string baseDirectory, IReadOnlySet<string> knownNfTypes,
-        PluginLoader? loadPlugins, Diagnostics diag)
+        PluginLoader? loadPlugins, NfConfigCheck? checkConfigs, Diagnostics diag)
     {
         var root = ObjectView.From(rootElement, JsonPath.Root, diag);
         if (root is null) return null;
@@ -66,6 +71,7 @@ internal static class DeploymentLoader
         var ports = PortParser.Parse(root.Object("ports", required: true), baseDirectory, diag);
         var nfNames = new HashSet<string>(StringComparer.Ordinal);
         var nfs = NfParser.Parse(root.Object("nfs"), ports, knownNfTypes, nfNames, diag);
+        checkConfigs?.Invoke(nfs, diag); // configSchemas, before anything is built
         var chains = ChainParser.Parse(root, ports, nfNames, [.. nfNames], diag);
         var invariants = InvariantParser.Parse(root, ports, nfNames, diag);
 

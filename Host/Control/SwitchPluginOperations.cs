@@ -90,6 +90,12 @@ internal sealed class SwitchPluginOperations : IPluginOperations
             }
 
             var incoming = running with { Type = type, Config = replacement.Config ?? running.Config };
+            if (ConfigProblems(fresh, instance, type, incoming.Config) is { } problems)
+            {
+                string message = $"replace '{instance}' refused: {problems}";
+                throw fresh is not null ? Refuse(fresh, PluginOperationError.InvalidArgument, message)
+                    : new PluginOperationException(PluginOperationError.InvalidArgument, message + "; nothing was changed");
+            }
             var model = fresh is null ? null : ((string File, string Text)?)(fresh.Source + "/" + fresh.Manifest.Model, fresh.ModelText);
             Gate($"replace '{instance}'", _dp.RunningChains, With(incoming), model is null ? null : spec => spec.Name == instance ? model : null, fresh,
                 fresh is null ? null : spec => spec.Name == instance ? fresh.Create(type) as IModelConfig : null);
@@ -141,6 +147,9 @@ internal sealed class SwitchPluginOperations : IPluginOperations
                 throw new PluginOperationException(PluginOperationError.InvalidArgument,
                     $"NF instance '{taken}' already runs in a chain, and an instance runs in one place; define a new instance for chain '{chain.Name}'");
             var defs = newInstances.ToDictionary(d => d.Name, StringComparer.Ordinal);
+            foreach (var d in newInstances)
+                if (ConfigProblems(null, d.Name, d.Type, d.Config) is { } problems)
+                    throw new PluginOperationException(PluginOperationError.InvalidArgument, $"create chain '{chain.Name}' refused: {problems}; nothing was changed");
             var nfsAfter = running.ToDictionary(StringComparer.Ordinal);
             foreach (var d in newInstances) nfsAfter[d.Name] = new Config.NfSpec(d.Name, d.Type, d.Config, $"$.nfs.{d.Name}");
             var chainsAfter = _dp.RunningChains.Append(new Config.ChainSpec(chain.Name, chain.From, chain.Through, chain.To, "")).ToList();
@@ -200,6 +209,8 @@ internal sealed class SwitchPluginOperations : IPluginOperations
             int at = Math.Clamp(position, 0, through.Count);
             string type = created.Type;
             var provider = _catalog.Provider(type);
+            if (ConfigProblems(null, created.Name, type, created.Config) is { } problems)
+                throw new PluginOperationException(PluginOperationError.InvalidArgument, $"insert '{created.Name}' refused: {problems}; nothing was changed");
             var chainsAfter = _dp.RunningChains.Select(c => c.Name != chain ? c : c with { Through = [.. c.Through.Take(at), created.Name, .. c.Through.Skip(at)] }).ToList();
             Gate($"insert '{created.Name}'", chainsAfter, With(new Config.NfSpec(created.Name, type, created.Config, $"$.nfs.{created.Name}")), null, null, null);
             var (report, _, _) = Swap(() => _dp.InsertNf(chain, at, created.Name, type, () => _registry.Create(type), created.Config), null);
@@ -227,6 +238,19 @@ internal sealed class SwitchPluginOperations : IPluginOperations
     }, cancel);
 
     // ---- helpers ------------------------------------------------------------------------------------
+
+    /// <summary>What the plugin's configSchema finds wrong with a new instance's config (null when nothing): checked
+    /// before anything is built, each problem named by its plugins.json path (<c>$.nfs.NAME.config...</c>).</summary>
+    /// <param name="fresh">A plugin generation being loaded for this change (its schema applies, not the active one's).</param>
+    private string? ConfigProblems(LoadedPlugin? fresh, string instance, string type, System.Text.Json.JsonElement config)
+    {
+        var (schema, declaredBy) = fresh is not null ? (fresh.ConfigSchemaOf(type), fresh.DisplayName)
+            : NfConfigSchemas.For(_catalog, type) is { } found ? (found.Schema, found.DeclaredBy) : (null, "");
+        if (schema is null) return null;
+        var problems = schema.Validate(config, JsonPath.Key(JsonPath.Key("$.nfs", instance), "config"));
+        return problems.Count == 0 ? null
+            : $"the config does not match the configSchema of NF type '{type}' ({declaredBy}): {string.Join("; ", problems)}";
+    }
 
     /// <summary>The running NF instances with <paramref name="spec"/> added or replacing its namesake.</summary>
     private Dictionary<string, Config.NfSpec> With(Config.NfSpec spec)

@@ -33,6 +33,16 @@ internal sealed class DeploymentPlugins
         return Catalog.NfTypes;
     }
 
+    /// <summary>Pass to <see cref="DeploymentLoader.Load"/> as its config check: every NF instance of a type that declares a configSchema
+    /// (a plugin's, or an in-tree NF's plugin.json) must match it (<c>$.nfs.NAME.config.KEY: must be &gt;= 1 (schema: minimum)</c>).</summary>
+    public void CheckConfigs(IReadOnlyDictionary<string, NfSpec> nfs, IJsonDiagnostics diag)
+    {
+        foreach (var spec in nfs.Values)
+            if (NfConfigSchemas.For(Catalog, spec.Type) is { } schema)
+                foreach (var problem in schema.Schema.Validate(spec.Config, JsonPath.Key(spec.Path, "config")))
+                    diag.Error(problem.Path, $"{problem.Message} (schema: {problem.Keyword})");
+    }
+
     /// <summary>An empty catalog with the deployment's trust settings (for packages loaded later, e.g. by the control plane).</summary>
     public static PluginCatalog CreateCatalog(PluginsSection section)
     {

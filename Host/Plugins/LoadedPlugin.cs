@@ -13,11 +13,13 @@ public sealed class LoadedPlugin
 {
     private PluginLoadContext? _context;
     private Dictionary<string, Type>? _types;
+    private readonly IReadOnlyDictionary<string, ConfigSchema> _configSchemas;
 
     internal LoadedPlugin(PluginManifest manifest, int generation, string source, PluginLoadContext context, Dictionary<string, Type> types,
-        TimeSpan verifyTime, TimeSpan loadTime, SignatureCheck signature, string modelText)
+        TimeSpan verifyTime, TimeSpan loadTime, SignatureCheck signature, string modelText, IReadOnlyDictionary<string, ConfigSchema> configSchemas)
     {
         Manifest = manifest;
+        _configSchemas = configSchemas;
         ModelText = modelText;
         Generation = generation;
         Source = source;
@@ -46,6 +48,14 @@ public sealed class LoadedPlugin
     public IReadOnlyList<string> NfTypes => [.. Manifest.Nfs.Select(n => n.Type)];
     /// <summary><c>acme.counter 1.2.0 #3</c></summary>
     public string DisplayName => $"{Id} {Version} #{Generation}";
+
+    /// <summary>The compiled configSchema of NF type <paramref name="type"/>, or null when it declares none.</summary>
+    public ConfigSchema? ConfigSchemaOf(string type) => _configSchemas.GetValueOrDefault(type);
+
+    /// <summary>Problems with <paramref name="config"/> for a new instance of <paramref name="type"/>, each at its path under
+    /// <paramref name="configPath"/> (e.g. <c>$.nfs.acct.config</c>); empty when the type declares no schema or the schema accepts it.</summary>
+    public IReadOnlyList<ConfigSchemaProblem> CheckConfig(string type, System.Text.Json.JsonElement config, string configPath) =>
+        ConfigSchemaOf(type)?.Validate(config, configPath) ?? [];
 
     internal PluginInfo Info(bool active) =>
         new(Id, Version, Manifest.Vendor, Generation, active, Manifest.Nfs, VerifyTime, LoadTime, Signature, Source, LoadedAt);

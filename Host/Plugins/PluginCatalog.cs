@@ -145,7 +145,7 @@ public sealed class PluginCatalog
             throw new PluginRefusedException(package.Source, RefusalStage.Load, problems.Distinct().ToList());
         }
         return new LoadedPlugin(manifest, generation, package.Source, context, types, verifyTime, clock.Elapsed, signature,
-            System.Text.Encoding.UTF8.GetString(package.File(manifest.Model).Span));
+            System.Text.Encoding.UTF8.GetString(package.File(manifest.Model).Span), package.ConfigSchemas);
     }
 
     /// <summary>Makes <paramref name="plugin"/> the active generation of its id (after a replace has swapped it in).</summary>
@@ -186,6 +186,11 @@ public sealed class PluginCatalog
     {
         lock (_lock) return _active.Values.FirstOrDefault(p => p.NfTypes.Contains(type));
     }
+
+    /// <summary>Problems the active provider's configSchema finds with <paramref name="config"/> for NF type <paramref name="type"/>
+    /// (see <see cref="LoadedPlugin.CheckConfig"/>); empty for built-in types and types without a schema.</summary>
+    public IReadOnlyList<ConfigSchemaProblem> CheckConfig(string type, System.Text.Json.JsonElement config, string configPath) =>
+        Provider(type)?.CheckConfig(type, config, configPath) ?? [];
 
     /// <summary>A new instance of NF type <paramref name="type"/> from the active generation that provides it.</summary>
     public INetworkFunction Create(string type) =>

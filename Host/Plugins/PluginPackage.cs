@@ -13,9 +13,10 @@ public sealed class PluginPackage
     private readonly Dictionary<string, byte[]> _files;
 
     private PluginPackage(string source, PluginManifest manifest, Dictionary<string, byte[]> files,
-        IReadOnlyDictionary<string, string> assemblyNames, PackageSignature? signature)
+        IReadOnlyDictionary<string, string> assemblyNames, PackageSignature? signature, IReadOnlyDictionary<string, ConfigSchema> configSchemas)
     {
         Source = source;
+        ConfigSchemas = configSchemas;
         Manifest = manifest;
         _files = files;
         AssemblyNames = assemblyNames;
@@ -32,6 +33,8 @@ public sealed class PluginPackage
     /// <summary>Assembly file name → the assembly's simple name (file name without .dll).</summary>
     public IReadOnlyDictionary<string, string> AssemblyNames { get; }
     public long TotalBytes => _files.Values.Sum(f => (long)f.Length);
+    /// <summary>NF type → its compiled <c>configSchema</c> (only the NF types that declare one).</summary>
+    public IReadOnlyDictionary<string, ConfigSchema> ConfigSchemas { get; }
 
     /// <summary>A file's bytes (read-only: the package's copy is the one that gets verified and loaded).</summary>
     public ReadOnlyMemory<byte> File(string name) => _files[name];
@@ -56,6 +59,9 @@ public sealed class PluginPackage
         var manifest = ManifestParser.Parse(manifestBytes, manifestSource, manifestErrors, out var map);
         Throw(path, RefusalStage.Manifest, manifestErrors.Select(ToProblem).ToList());
         var at = new ManifestLocator(manifestSource, map!);
+
+        var schemas = CompileSchemas(manifest!, at, problems);
+        Throw(path, RefusalStage.Manifest, problems);
 
         CheckFileSet(path, separator, manifest!, files, at, problems);
         Throw(path, RefusalStage.Package, problems);
@@ -86,7 +92,22 @@ public sealed class PluginPackage
             signature = PackageSignature.Parse(sigBytes, out var why);
             if (signature is null) throw new PluginRefusedException(path, RefusalStage.Signature, path + separator + PluginManifest.SignatureFileName, why!);
         }
-        return new PluginPackage(path, manifest, files, names, signature);
+        return new PluginPackage(path, manifest, files, names, signature, schemas);
+    }
+
+    /// <summary>Each declared configSchema must be a valid JSON Schema; compiled here, once per package.</summary>
+    private static Dictionary<string, ConfigSchema> CompileSchemas(PluginManifest manifest, ManifestLocator at, List<PluginProblem> problems)
+    {
+        var schemas = new Dictionary<string, ConfigSchema>(StringComparer.Ordinal);
+        for (int i = 0; i < manifest.Nfs.Count; i++)
+        {
+            if (manifest.Nfs[i].ConfigSchema is not { } text) continue;
+            var found = new List<ConfigSchemaProblem>();
+            var schema = ConfigSchema.Compile(text, $"$.nfs[{i}].configSchema", found);
+            if (schema is not null) schemas[manifest.Nfs[i].Type] = schema;
+            problems.AddRange(found.Select(p => new PluginProblem(at.Where(p.Path), p.Message)));
+        }
+        return schemas;
     }
 
     private static void CheckFileSet(string path, string separator, PluginManifest manifest, Dictionary<string, byte[]> files,
