@@ -128,8 +128,9 @@ public sealed class PluginCatalog
                     problems.Add(new PluginProblem(where, $"its [NetworkFunction] name is not '{nf.Type}'"));
                     continue;
                 }
-                try { _ = (INetworkFunction)Activator.CreateInstance(type)!; }
+                try { _ = PluginCode.Run(() => (INetworkFunction)Activator.CreateInstance(type)!, "the constructor"); }
                 catch (TargetInvocationException e) { problems.Add(new PluginProblem(where, $"the constructor threw {e.InnerException?.GetType().Name}: {e.InnerException?.Message}")); continue; }
+                catch (PluginCodeTimeoutException e) { problems.Add(new PluginProblem(where, e.Message)); continue; }
                 types[nf.Type] = type;
             }
         }

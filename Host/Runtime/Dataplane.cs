@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Switchboard.Host.Config;
+using Switchboard.Host.Plugins;
 using Switchboard.Host.Ports;
 using Switchboard.Host.Ports.Dpdk;
 using Switchboard.Sdk;
@@ -179,7 +180,7 @@ internal sealed partial class Dataplane : IDisposable
         var inst = gen.Instance;
         string what = $"{gen.ConfigPath}: NF '{inst.Name}' ({gen.Type})";
         INetworkFunction nf;
-        try { nf = factory(); }
+        try { nf = PluginCode.Run(factory, "its constructor"); }
         catch (Exception ex) { errors.Add($"{what} could not be created: {ex.Message}"); return null; }
         var rep = new NfReplica(gen, core, nf) { FaultHandler = OnReplicaFault };
         rep.Events = new EventScheduler(Log, onFault: (_, e) => rep.OnFault("timer", e));
@@ -192,7 +193,7 @@ internal sealed partial class Dataplane : IDisposable
         Pipe output;
         try
         {
-            output = nf.Build(inner, nfCtx);
+            output = PluginCode.Run(() => nf.Build(inner, nfCtx), "Build");
         }
         catch (Exception ex)
         {
