@@ -31,9 +31,8 @@ internal static class Report
         sb.AppendLine("Network functions (all cores):");
         var rows = dp.Nfs.GroupBy(n => n.Name).Select(g =>
         {
-            long inp = g.Sum(n => n.Entry.PacketsIn), outp = g.Sum(n => n.Exit.PacketsIn);
-            long dropped = g.SelectMany(n => n.Nodes).Sum(x => x.PacketsDropped);
-            long faulted = g.SelectMany(n => n.Nodes).Sum(x => x.PacketsFaulted);
+            long inp = g.Sum(n => n.LifetimeIn), outp = g.Sum(n => n.LifetimeOut);
+            long dropped = g.Sum(n => n.LifetimeDropped), faulted = g.Sum(n => n.LifetimeFaulted);
             var extra = new List<KeyValuePair<string, long>>();
             foreach (var n in g) if (n.Function is ICounterSource cs) cs.ReadCounters(extra);
             string more = string.Join(", ", extra.GroupBy(e => e.Key).Select(e => $"{e.Key}={e.Sum(x => x.Value):N0}"));

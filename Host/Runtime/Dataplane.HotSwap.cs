@@ -270,6 +270,7 @@ internal sealed partial class Dataplane
         if (late != 0) notes.Enqueue($"{late} packet(s) were still queued in the old generation at retirement and were forwarded then");
         long drained = old.Replicas.Sum(r => r.Moved - r.MovedAtSwap);
         _shared.RemoveWhere(old.OwnsKey);
+        for (int k = 0; k < old.Replicas.Length; k++) old.Instance.Retired[k] = old.Instance.Retired[k].Plus(old.Replicas[k]);
         foreach (var rep in old.Replicas)
         {
             retired.Add(rep.Function);

@@ -34,7 +34,23 @@ internal sealed partial class Dataplane : IDisposable
     private volatile bool _drainDone;
     private bool _started, _stopped;
 
-    public sealed record NfInstance(string Name, string Type, int Core, INetworkFunction Function, NfEntryNode Entry, NfExitNode Exit, IReadOnlyList<Node> Nodes);
+    /// <summary>One core's replica of an NF instance (its current generation). <see cref="Earlier"/> holds what the
+    /// generations it replaced counted on this core, so the <c>Lifetime</c> figures span hot replaces.</summary>
+    public sealed record NfInstance(string Name, string Type, int Core, INetworkFunction Function, NfEntryNode Entry, NfExitNode Exit, IReadOnlyList<Node> Nodes)
+    {
+        public NfTotals Earlier { get; init; }
+        public long LifetimeIn => Earlier.In + Entry.PacketsIn;
+        public long LifetimeOut => Earlier.Out + Exit.PacketsIn;
+        public long LifetimeDropped => Earlier.Dropped + Nodes.Sum(n => n.PacketsDropped);
+        public long LifetimeFaulted => Earlier.Faulted + Nodes.Sum(n => n.PacketsFaulted);
+    }
+
+    /// <summary>Packet counts of an NF instance's retired generations on one core.</summary>
+    public readonly record struct NfTotals(long In, long Out, long Dropped, long Faulted)
+    {
+        public NfTotals Plus(NfReplica r) => new(In + r.Entry.PacketsIn, Out + r.Exit.PacketsIn,
+            Dropped + r.Nodes.Sum(n => n.PacketsDropped), Faulted + r.Nodes.Sum(n => n.PacketsFaulted));
+    }
 
     private Dataplane(Deployment deployment) => Deployment = deployment;
 
@@ -65,7 +81,8 @@ internal sealed partial class Dataplane : IDisposable
                     foreach (var (_, through) in _chains)
                         foreach (var name in through)
                             if (_instances[name].Current?.Replicas[core] is { } r)
-                                list.Add(new NfInstance(name, r.Generation.Type, core, r.Function, r.Entry, r.Exit, r.Nodes));
+                                list.Add(new NfInstance(name, r.Generation.Type, core, r.Function, r.Entry, r.Exit, r.Nodes)
+                                    { Earlier = _instances[name].Retired[core] });
                 return list;
             }
         }

@@ -15,6 +15,8 @@ internal sealed class NfInstanceState(string name, string chain, FaultPolicy fau
     /// <summary>This instance's slot on each core (index = core).</summary>
     public NfSlotNode[] Slots { get; } = slots;
     public NfGeneration? Current { get; set; }
+    /// <summary>Per core: what retired generations counted (added when each retires).</summary>
+    public Dataplane.NfTotals[] Retired { get; } = new Dataplane.NfTotals[slots.Length];
     public int NextGeneration { get; set; }
 }
 

@@ -64,8 +64,7 @@ internal sealed class CounterApi(SwitchState state, IHostApplicationLifetime lif
         {
             var core = new NfCoreCounters
             {
-                Core = r.Core, PacketsIn = r.Entry.PacketsIn, PacketsOut = r.Exit.PacketsIn,
-                Dropped = r.Nodes.Sum(n => n.PacketsDropped), Faulted = r.Nodes.Sum(n => n.PacketsFaulted),
+                Core = r.Core, PacketsIn = r.LifetimeIn, PacketsOut = r.LifetimeOut, Dropped = r.LifetimeDropped, Faulted = r.LifetimeFaulted,
             };
             nf.PerCore.Add(core);
             nf.PacketsIn += core.PacketsIn;

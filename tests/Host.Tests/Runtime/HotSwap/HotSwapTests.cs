@@ -39,6 +39,9 @@ public class HotSwapTests
         Assert.That(status.Generation, Is.EqualTo(replaces));
         Assert.That(status.Type, Is.EqualTo("test-shuffle-groupby"));
         Assert.That(currentIn, Has.All.GreaterThan(0), "the last generation carried traffic on both cores");
+        Assert.That(rig.Dp.Nfs.Where(n => n.Name == "sg").Sum(n => n.LifetimeIn), Is.EqualTo(audit.Generated),
+            "the instance's counts span its generations: every packet entered exactly one of them");
+        Assert.That(rig.Dp.Nfs.Where(n => n.Name == "sg").Sum(n => n.LifetimeOut), Is.EqualTo(audit.Received));
         Assert.That(reports.Select(r => r.Retired.Count), Has.All.EqualTo(2), "one old NF object per core handed back");
         Assert.That(reports.Select(r => r.SwapWork.Count), Has.All.EqualTo(2));
         Assert.That(keys.Where(k => k.StartsWith("sg", StringComparison.Ordinal)), Has.All.StartWith($"sg#{replaces}/"),
