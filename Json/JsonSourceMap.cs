@@ -13,6 +13,9 @@ public sealed partial class JsonSourceMap
     private readonly Dictionary<string, (int Line, int Column)> _positions = new(StringComparer.Ordinal);
     private readonly byte[] _utf8;
     private readonly int[] _lineStarts;
+    // The last position computed: tokens arrive in order, so the next column continues counting from here
+    // (counting from the line start each time is quadratic on long lines, e.g. minified files).
+    private int _lastLine = -1, _lastOffset, _lastChars;
 
     private JsonSourceMap(byte[] utf8)
     {
@@ -94,7 +97,11 @@ public sealed partial class JsonSourceMap
     {
         int index = Array.BinarySearch(_lineStarts, offset);
         int line = index >= 0 ? index : ~index - 1;
-        return (line + 1, CountChars(_lineStarts[line], offset) + 1);
+        int chars = line == _lastLine && offset >= _lastOffset
+            ? _lastChars + CountChars(_lastOffset, offset)
+            : CountChars(_lineStarts[line], offset);
+        (_lastLine, _lastOffset, _lastChars) = (line, offset, chars);
+        return (line + 1, chars + 1);
     }
 
     private int ColumnOf(int line, int bytesIntoLine)
