@@ -30,7 +30,8 @@ internal sealed class CtlOutput(TextWriter output, bool json)
             .Select(i => new[] { i.Name, i.Type, string.Join(",", i.Chains), string.Join(",", i.Cores), i.ConfigJson }).ToList()));
         output.WriteLine();
         output.WriteLine("NF types:");
-        output.Write(Table(["type", "plugin", "description"], types.NfTypes.Select(t => new[] { t.Name, t.PluginId, t.Description }).ToList()));
+        output.Write(Table(["type", "plugin", "version", "schema", "description"], types.NfTypes
+            .Select(t => new[] { t.Name, t.PluginId, t.PluginVersion, t.ConfigSchema ? "yes" : "-", t.Description }).ToList()));
     }
 
     public void Plugins(ListPluginsResponse plugins)

@@ -21,6 +21,9 @@ internal interface IPluginOperations
     /// <summary>Every plugin the host has, built in or loaded from a package.</summary>
     IReadOnlyList<PluginRecord> ListPlugins();
 
+    /// <summary>Whether new instances of NF type <paramref name="type"/> have their config checked against a schema.</summary>
+    bool DeclaresConfigSchema(string type);
+
     /// <summary>Verify, then load a package; its NF types become available to deployments and chain changes.</summary>
     Task<LoadOutcome> LoadPackageAsync(PackageInput package, CancellationToken cancel);
 

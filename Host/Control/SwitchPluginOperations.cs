@@ -38,6 +38,8 @@ internal sealed class SwitchPluginOperations : IPluginOperations
 
     public bool SignatureRequired => _catalog.Options.RequireSignatures;
 
+    public bool DeclaresConfigSchema(string type) => NfConfigSchemas.For(_catalog, type) is not null;
+
     public IReadOnlyList<PluginRecord> ListPlugins()
     {
         var packaged = _catalog.List();

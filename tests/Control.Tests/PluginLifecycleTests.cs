@@ -25,7 +25,8 @@ public class PluginLifecycleTests
 
             var loaded = await plugins.LoadAsync(new LoadPluginRequest { Package = new PackageSource { Path = v1 } });
             Assert.That((loaded.Plugin.Id, loaded.Plugin.Version), Is.EqualTo(("acme.counter", "1.0.0")));
-            Assert.That((await plugins.ListNfTypesAsync(new ListNfTypesRequest())).NfTypes.Select(t => t.Name), Does.Contain("counter"));
+            var counter = (await plugins.ListNfTypesAsync(new ListNfTypesRequest())).NfTypes.Single(t => t.Name == "counter");
+            Assert.That((counter.PluginId, counter.PluginVersion, counter.ConfigSchema), Is.EqualTo(("acme.counter", "1.0.0", false)));
             var again = await Fails(() => plugins.LoadAsync(new LoadPluginRequest { Package = new PackageSource { Path = v2 } }).ResponseAsync);
             Assert.That(again.StatusCode, Is.EqualTo(StatusCode.AlreadyExists));
             Assert.That(again.Status.Detail, Does.Contain("ctl replace"));

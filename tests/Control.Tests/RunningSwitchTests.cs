@@ -57,6 +57,8 @@ public class RunningSwitchTests
         var types = await _switch.Plugins().ListNfTypesAsync(new ListNfTypesRequest());
         var ttl = types.NfTypes.Single(t => t.Name == "ttl");
         Assert.That(ttl.PluginId, Is.EqualTo("Switchboard.Plugins.Ttl"));
+        Assert.That(ttl.ConfigSchema, Is.True, "the in-tree ttl manifest declares a config schema");
+        Assert.That(types.NfTypes.Single(t => t.Name == "nat").ConfigSchema, Is.True);
         Assert.That(ttl.Description, Is.Not.Empty);
         Assert.That(types.NfTypes.Select(t => t.Name), Is.SupersetOf(new[] { "ttl", "monitor", "nat", "firewall", "maglev", "lpm", "ips" }));
 

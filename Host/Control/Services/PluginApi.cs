@@ -17,10 +17,17 @@ internal sealed class PluginApi(SwitchState state) : PluginService.PluginService
 
     public override Task<ListNfTypesResponse> ListNfTypes(ListNfTypesRequest request, ServerCallContext context)
     {
-        var owner = state.Operations.ListPlugins().SelectMany(p => p.NfTypes.Select(t => (Type: t, p.Id))).ToLookup(x => x.Type, x => x.Id);
+        var owner = state.Operations.ListPlugins().SelectMany(p => p.NfTypes.Select(t => (Type: t, Plugin: p))).ToLookup(x => x.Type, x => x.Plugin);
         var response = new ListNfTypesResponse();
         foreach (var t in state.Registry.Types)
-            response.NfTypes.Add(new NfType { Name = t.Name, Description = t.Description, Assembly = t.Assembly, PluginId = owner[t.Name].FirstOrDefault() ?? "" });
+        {
+            var plugin = owner[t.Name].FirstOrDefault();
+            response.NfTypes.Add(new NfType
+            {
+                Name = t.Name, Description = t.Description, Assembly = t.Assembly, PluginId = plugin?.Id ?? "", PluginVersion = plugin?.Version ?? "",
+                ConfigSchema = state.Operations.DeclaresConfigSchema(t.Name),
+            });
+        }
         return Task.FromResult(response);
     }
 
