@@ -156,6 +156,6 @@ public class ConfigSchemaControlTests
         int code = await root.Parse(["ctl", "nfs", "--token-file", sw.Server.TokenFilePath])
             .InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
         Assert.That(code, Is.Zero, error.ToString());
-        Assert.That(output.ToString(), Does.Match(@"\n\s+counter\s+acme\.counter\s+counts"));
+        Assert.That(output.ToString(), Does.Match(@"\n\s+counter\s+acme\.counter\s+1\.0\.0\s+yes\s+counts"), "type, plugin, version, schema checked, description");
     }
 }
