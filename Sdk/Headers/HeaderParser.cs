@@ -231,25 +231,7 @@ internal static unsafe class HeaderParser
         return ParseIp(d, HeaderKind.Ipv4);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ParseStatus ParseIpv6(PacketDesc* d)
-    {
-        // NFs that take both families try IPv6 on every IPv4 packet: refuse those here, inlined, with exactly
-        // NextIs's answer (an Ethernet type other than IPv6, an IP header whose protocol is not IPv6-in-IP).
-        ref var h = ref d->Headers;
-        int depth = h.Depth;
-        if (depth != 0)
-        {
-            var top = (HeaderKind)h.Kinds[depth - 1];
-            if (top is HeaderKind.Ipv4 or HeaderKind.Ipv6 && h.IpProtocol != Ipv4.ProtoIpv6) return ParseStatus.NotThisProtocol;
-            if (top == HeaderKind.Ethernet)
-            {
-                byte* type = d->Data + h.Offsets[depth - 1] + h.Lengths[depth - 1] - 2;
-                if ((type[0] << 8 | type[1]) != Ethernet.TypeIpv6) return ParseStatus.NotThisProtocol;
-            }
-        }
-        return ParseIp(d, HeaderKind.Ipv6);
-    }
+    private static ParseStatus ParseIpv6(PacketDesc* d) => ParseIp(d, HeaderKind.Ipv6);
 
     private static ParseStatus ParseIp(PacketDesc* d, HeaderKind kind)
     {
