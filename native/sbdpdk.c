@@ -3,11 +3,13 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_mempool.h>
 #include <rte_ethdev.h>
 #include <rte_bus.h>
@@ -50,6 +52,19 @@ SB_EXPORT void sb_mbuf_layout(struct sb_mbuf_layout *l)
 	l->off_pool = offsetof(struct rte_mbuf, pool);
 	l->off_next = offsetof(struct rte_mbuf, next);
 	l->default_headroom = RTE_PKTMBUF_HEADROOM;
+	l->off_port = offsetof(struct rte_mbuf, port);
+	l->off_ol_flags = offsetof(struct rte_mbuf, ol_flags);
+}
+
+/* Reserve one dynamic ol_flags bit at a fixed position (the host's descriptor layout names it at compile time).
+ * Returns the bit, or -rte_errno when it is taken by something else. */
+SB_EXPORT int sb_dynflag_register(const char *name, unsigned bitnum)
+{
+	struct rte_mbuf_dynflag p;
+	memset(&p, 0, sizeof(p));
+	snprintf(p.name, sizeof(p.name), "%s", name);
+	int bit = rte_mbuf_dynflag_register_bitnum(&p, bitnum);
+	return bit < 0 ? -rte_errno : bit;
 }
 
 /* Accessors: the host reads fields through the layout above; these let it verify that layout. */

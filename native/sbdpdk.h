@@ -19,6 +19,8 @@ struct sb_mbuf_layout {
 	uint32_t off_pool;
 	uint32_t off_next;
 	uint32_t default_headroom; /* RTE_PKTMBUF_HEADROOM */
+	uint32_t off_port;
+	uint32_t off_ol_flags;
 };
 
 struct sb_port_info {

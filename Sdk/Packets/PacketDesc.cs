@@ -26,8 +26,14 @@ internal unsafe struct PacketDesc
     public const int Size = 256;
 
     // rte_mbuf fields (offsets of DPDK 22.11's rte_mbuf_core.h; Mbuf.VerifyLayout compares them with the shim's).
-    public const int OffBuffer = 0, OffDataOffset = 16, OffSegments = 20, OffPacketLength = 36, OffDataLength = 40,
-        OffBufferLength = 54, OffMempool = 56;
+    public const int OffBuffer = 0, OffDataOffset = 16, OffSegments = 20, OffPort = 22, OffOffloadFlags = 24,
+        OffPacketLength = 36, OffDataLength = 40, OffBufferLength = 54, OffMempool = 56;
+
+    /// <summary>The <see cref="OffloadFlags"/> bit that says <see cref="Metadata"/> belongs to this packet: a dynamic mbuf
+    /// flag (registered at this bit when the EAL starts). DPDK's receive paths reset ol_flags, so a received mbuf
+    /// starts without it and the receive loop writes nothing.</summary>
+    public const int MetadataValidBit = 23;
+    public const ulong MetadataValidFlag = 1UL << MetadataValidBit;
 
     /// <summary>Start of the buffer (rte_mbuf.buf_addr); headroom is <c>Data - Buffer</c>.</summary>
     [FieldOffset(OffBuffer)] public byte* Buffer;
@@ -35,6 +41,11 @@ internal unsafe struct PacketDesc
     [FieldOffset(OffDataOffset)] public ushort DataOffset;
     /// <summary>Segments (rte_mbuf.nb_segs): 1 for every packet in a pipeline (chained frames are refused at receive).</summary>
     [FieldOffset(OffSegments)] public ushort Segments;
+    /// <summary>Where the packet came in (rte_mbuf.port): a DPDK driver writes its ethdev id there on receive, for free;
+    /// the host writes a switch port index with <see cref="WirePorts.Local"/> set. Read it as <see cref="InputPort"/>.</summary>
+    [FieldOffset(OffPort)] public ushort Port;
+    /// <summary>rte_mbuf.ol_flags: offload flags, and <see cref="MetadataValidFlag"/>.</summary>
+    [FieldOffset(OffOffloadFlags)] public ulong OffloadFlags;
     /// <summary>Whole frame length (rte_mbuf.pkt_len): what a DPDK device sends; set from <see cref="Length"/> on send.</summary>
     [FieldOffset(OffPacketLength)] public uint PacketLength;
     /// <summary>Bytes from <see cref="Data"/> (rte_mbuf.data_len).</summary>
@@ -44,13 +55,13 @@ internal unsafe struct PacketDesc
     /// <summary>The rte_mempool of a DPDK mbuf; 0 for managed buffers.</summary>
     [FieldOffset(OffMempool)] public nint Mempool;
 
-    // Switchboard's part. Everything a receive resets sits in its first 64 bytes (one cache line; metadata is
-    // cleared on first use instead, see MetadataValid).
+    // Switchboard's part. A DPDK receive writes none of it: the flow hash and the header stack are reset where a
+    // packet enters an NF (nothing reads them before), the metadata on first use (see MetadataValid). Managed pools
+    // reset it all per receive.
     [FieldOffset(MbufBytes)] public uint FlowHash;
+    /// <summary>The owning <see cref="Runtime.IBufferPool"/> of a managed buffer (0 while the pool holds it). DPDK
+    /// mbufs are found by <see cref="Mempool"/> instead (<see cref="Runtime.BufferPools.PoolIdOf"/>).</summary>
     [FieldOffset(MbufBytes + 4)] public ushort PoolId;
-    [FieldOffset(MbufBytes + 6)] public ushort InputPort;
-    /// <summary>False after a receive: <see cref="Metadata"/> holds a previous packet's bytes until <see cref="MetadataRef"/> clears it.</summary>
-    [FieldOffset(MbufBytes + 8)] public bool MetadataValid;
     [FieldOffset(MbufBytes + 10)] public HeaderStack Headers;
     [FieldOffset(MbufBytes + 80)] public PacketMetadata Metadata;
 
@@ -79,6 +90,24 @@ internal unsafe struct PacketDesc
         set => BufferLength = checked((ushort)value);
     }
 
+    /// <summary>The switch port index the packet arrived on.</summary>
+    public ushort InputPort
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        readonly get => (Port & WirePorts.Local) != 0 ? (ushort)(Port & ~WirePorts.Local) : WirePorts.SwitchIndex(Port);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        set => Port = (ushort)(value | WirePorts.Local);
+    }
+
+    /// <summary>False after a receive: <see cref="Metadata"/> holds a previous packet's bytes until <see cref="MetadataRef"/> clears it.</summary>
+    public bool MetadataValid
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        readonly get => (OffloadFlags & MetadataValidFlag) != 0;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        set => OffloadFlags = value ? OffloadFlags | MetadataValidFlag : OffloadFlags & ~MetadataValidFlag;
+    }
+
     public readonly int Headroom => DataOffset;
     public readonly int Tailroom => Capacity - Headroom - Length;
 
@@ -92,14 +121,22 @@ internal unsafe struct PacketDesc
         ResetState(port);
     }
 
-    /// <summary>Reset Switchboard's per-packet state (one cache line), leaving the geometry as the device wrote it.</summary>
+    /// <summary>Reset Switchboard's per-packet state, leaving the geometry as the device wrote it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void ResetState(ushort port)
     {
-        InputPort = port;
+        StampReceived(port);
         FlowHash = 0;
-        MetadataValid = false;
         Headers.Clear();
+    }
+
+    /// <summary>What a receive must set on an mbuf whose driver does not (one that passes mbufs through, like net_ring):
+    /// the input port, and no metadata yet. Everything else waits for an NF's entry.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void StampReceived(ushort port)
+    {
+        InputPort = port;
+        OffloadFlags &= ~MetadataValidFlag;
     }
 
     /// <summary>The metadata area, zeroed first if this packet has not used it yet.</summary>
@@ -113,6 +150,29 @@ internal unsafe struct PacketDesc
         }
         return (PacketMetadata*)Unsafe.AsPointer(ref Metadata);
     }
+}
+
+/// <summary>
+/// Input ports as <see cref="PacketDesc.Port"/> holds them: a DPDK driver writes its ethdev id on receive, which maps to
+/// the switch port index through a table the host fills per DPDK port; the host marks indices it writes itself with
+/// <see cref="Local"/>.
+/// </summary>
+internal static class WirePorts
+{
+    public const ushort Local = 0x8000;
+    /// <summary>Ethdev ids are below RTE_MAX_ETHPORTS (32 in Debian's DPDK); the table allows for builds with more.</summary>
+    public const int MaxEthdevs = 1024;
+    private static readonly ushort[] s_byEthdev = new ushort[MaxEthdevs];
+
+    /// <summary>Packets a DPDK driver receives on <paramref name="ethdev"/> came in on switch port <paramref name="index"/>.</summary>
+    public static void MapEthdev(ushort ethdev, ushort index)
+    {
+        if (ethdev >= MaxEthdevs) throw new ArgumentOutOfRangeException(nameof(ethdev), $"ethdev port id {ethdev} is beyond {MaxEthdevs}");
+        Volatile.Write(ref s_byEthdev[ethdev], index);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ushort SwitchIndex(ushort ethdev) => s_byEthdev[ethdev & (MaxEthdevs - 1)];
 }
 
 /// <summary>The parse stack of 3.1.1: each entry is a header kind, its offset from the packet start

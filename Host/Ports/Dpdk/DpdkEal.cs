@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Switchboard.Sdk;
 using System.Text;
 
 namespace Switchboard.Host.Ports.Dpdk;
@@ -111,7 +112,27 @@ internal static unsafe class DpdkEal
             }
             s_args = args;
             s_initialized = true;
+            ReserveMetadataFlag();
         }
+    }
+
+    /// <summary>Reserve the ol_flags bit that marks a packet's metadata as its own (<see cref="PacketDesc.MetadataValidFlag"/>),
+    /// so no driver or library takes it as a dynamic flag. Without it, DPDK ports are refused.</summary>
+    private static void ReserveMetadataFlag()
+    {
+        var name = Utf8("switchboard_metadata_valid");
+        try
+        {
+            int bit = DpdkNative.DynflagRegister(name, PacketDesc.MetadataValidBit);
+            if (bit != PacketDesc.MetadataValidBit)
+            {
+                s_initFailure = $"cannot reserve mbuf flag bit {PacketDesc.MetadataValidBit} for packet metadata: " +
+                                (bit < 0 ? DpdkNative.ErrorText(bit) : $"DPDK gave bit {bit}") + " (another dynamic flag holds it)";
+                s_initialized = false;
+                throw new DpdkUnavailableException(s_initFailure);
+            }
+        }
+        finally { NativeMemory.Free(name); }
     }
 
     private static string Hint(IReadOnlyList<string> args)

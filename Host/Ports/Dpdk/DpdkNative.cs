@@ -22,6 +22,7 @@ internal static unsafe class DpdkNative
     public static delegate* unmanaged[Cdecl]<void> ThreadUnregister;
     public static delegate* unmanaged[Cdecl]<uint> LcoreId;
     public static delegate* unmanaged[Cdecl]<MbufLayout*, void> GetMbufLayout;
+    public static delegate* unmanaged[Cdecl]<byte*, uint, int> DynflagRegister;
     public static delegate* unmanaged[Cdecl]<nint, nint> MbufBufAddr;
     public static delegate* unmanaged[Cdecl]<nint, ushort> MbufDataOff;
     public static delegate* unmanaged[Cdecl]<nint, ushort> MbufDataLen;
@@ -85,6 +86,7 @@ internal static unsafe class DpdkNative
             ThreadUnregister = (delegate* unmanaged[Cdecl]<void>)Export(lib, "sb_thread_unregister");
             LcoreId = (delegate* unmanaged[Cdecl]<uint>)Export(lib, "sb_lcore_id");
             GetMbufLayout = (delegate* unmanaged[Cdecl]<MbufLayout*, void>)Export(lib, "sb_mbuf_layout");
+            DynflagRegister = (delegate* unmanaged[Cdecl]<byte*, uint, int>)Export(lib, "sb_dynflag_register");
             MbufBufAddr = (delegate* unmanaged[Cdecl]<nint, nint>)Export(lib, "sb_mbuf_buf_addr");
             MbufDataOff = (delegate* unmanaged[Cdecl]<nint, ushort>)Export(lib, "sb_mbuf_data_off");
             MbufDataLen = (delegate* unmanaged[Cdecl]<nint, ushort>)Export(lib, "sb_mbuf_data_len");
@@ -134,7 +136,7 @@ internal static unsafe class DpdkNative
     [StructLayout(LayoutKind.Sequential)]
     public struct MbufLayout
     {
-        public uint MbufSize, OffBufAddr, OffDataOff, OffNbSegs, OffPktLen, OffDataLen, OffBufLen, OffPool, OffNext, DefaultHeadroom;
+        public uint MbufSize, OffBufAddr, OffDataOff, OffNbSegs, OffPktLen, OffDataLen, OffBufLen, OffPool, OffNext, DefaultHeadroom, OffPort, OffOlFlags;
     }
 
     [StructLayout(LayoutKind.Sequential)]

@@ -19,9 +19,6 @@ internal sealed unsafe class DpdkPool : IBufferPool, IDisposable
     public const int DefaultDataRoom = 2048;
     private const int FreeChunk = 64;
     private static int s_names;
-    /// <summary>Pool ids (from <see cref="BufferPools"/>) that are DPDK mempools: their packets are mbufs a port can send as they are.</summary>
-    private static readonly bool[] DpdkIds = new bool[64];
-    private static readonly nint[] MempoolOfId = new nint[64];
     private bool _disposed;
 
     public DpdkPool(int size, int cacheSize, int socket = -1)
@@ -43,9 +40,7 @@ internal sealed unsafe class DpdkPool : IBufferPool, IDisposable
         if (Mempool == 0)
             throw new DpdkUnavailableException($"rte_pktmbuf_pool_create({size} mbufs, cache {cacheSize}) failed: {DpdkNative.LastError()}" +
                                                "; lower dpdk.mempoolSize or give the EAL more memory (-m)");
-        Id = BufferPools.Register(_ => this, out _);
-        MempoolOfId[Id] = Mempool;
-        Volatile.Write(ref DpdkIds[Id], true);
+        Id = BufferPools.Register(_ => this, out _, Mempool);
         DpdkEal.Track(this);
         VerifyLayout();
         PrepareDescriptors();
@@ -69,17 +64,8 @@ internal sealed unsafe class DpdkPool : IBufferPool, IDisposable
         DpdkNative.PoolCacheFlush(Mempool);
     }
 
-    /// <summary>True when descriptors of pool <paramref name="poolId"/> live in mbufs (any DPDK pool).</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    public static bool IsDpdk(ushort poolId) => poolId < DpdkIds.Length && DpdkIds[poolId];
-
     /// <summary>The registered id of a live DPDK pool by its rte_mempool, or 0.</summary>
-    public static ushort IdOf(nint mempool)
-    {
-        for (int i = 1; i < MempoolOfId.Length; i++)
-            if (MempoolOfId[i] == mempool && DpdkIds[i]) return (ushort)i;
-        return 0;
-    }
+    public static ushort IdOf(nint mempool) => BufferPools.IdOfMempool(mempool);
 
     public string Name { get; }
     public nint Mempool { get; }
@@ -113,7 +99,6 @@ internal sealed unsafe class DpdkPool : IBufferPool, IDisposable
         for (int i = 0; i < n; i++)
         {
             var d = descs[i];
-            d->PoolId = Id;
             d->ResetState(0); // geometry as rte_pktmbuf_alloc left it: default headroom, length 0
         }
         return n;
@@ -128,12 +113,13 @@ internal sealed unsafe class DpdkPool : IBufferPool, IDisposable
         {
             var d = descs[i];
             nint m = Mbuf.Of(d);
-            if (d->PoolId != Id || d->Mempool != Mempool)
+            // Like any DPDK application's, an mbuf's ownership is by discipline: nothing marks a free one (that
+            // would cost a store per packet on receive and send), so only another pool's mbufs are caught here.
+            if (d->Mempool != Mempool)
             {
                 if (bad++ == 0) firstBad = (nint)d;
                 continue;
             }
-            d->PoolId = 0; // a second free of this descriptor now fails in the registry
             chunk[n++] = m;
             if (n == FreeChunk)
             {
@@ -144,7 +130,7 @@ internal sealed unsafe class DpdkPool : IBufferPool, IDisposable
         if (n > 0) DpdkNative.MbufFreeBulk(chunk, (uint)n);
         if (bad > 0)
             throw new InvalidOperationException(
-                $"DPDK pool '{Name}': {bad} buffer(s) freed twice or not owned by this pool (first 0x{firstBad:x}); they were ignored.");
+                $"DPDK pool '{Name}': {bad} buffer(s) not owned by this pool (first 0x{firstBad:x}); they were ignored.");
     }
 
     /// <summary>Free the mempool. Every port using it must be stopped or detached first.</summary>
@@ -153,8 +139,6 @@ internal sealed unsafe class DpdkPool : IBufferPool, IDisposable
         if (_disposed) return;
         _disposed = true;
         DpdkEal.Untrack(this);
-        Volatile.Write(ref DpdkIds[Id], false);
-        MempoolOfId[Id] = 0;
         BufferPools.Unregister(Id);
         DpdkNative.PoolFree(Mempool);
     }

@@ -23,9 +23,17 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
     private const int DrainLimit = 8192;
 
     private readonly DpdkPool _pool;
-    private readonly ushort _portId, _portIndex, _poolId;
+    private readonly ushort _portId, _portIndex;
     private readonly nint _mempool;
     private readonly bool _owned, _finite;
+    /// <summary>The driver does not write rte_mbuf.port and reset ol_flags on receive (it passes mbufs through, like
+    /// net_ring, or is not one we know), so the receive loop does: see <see cref="DriversThatResetMbufs"/>.</summary>
+    private readonly bool _stampEach;
+
+    /// <summary>Drivers whose receive path allocates each mbuf afresh (rte_pktmbuf_alloc resets ol_flags) and writes
+    /// rte_mbuf.port: a packet from them needs no store from us before an NF's entry.</summary>
+    internal static readonly IReadOnlySet<string> DriversThatResetMbufs =
+        new HashSet<string>(StringComparer.Ordinal) { "net_pcap", "net_null", "net_tap", "net_af_packet", "net_memif" };
     private readonly int[] _rxDone;
     private int _queuesDone;
     private bool _started, _disposed;
@@ -45,13 +53,14 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
         _entered = new bool[queues];
         _pool = pool;
         _mempool = pool.Mempool;
-        _poolId = pool.Id;
         _portIndex = checked((ushort)portIndex);
         _finite = IsFiniteSource(spec.Device);
         (_portId, _owned) = Attach(spec);
         try
         {
             Info = ReadInfo(_portId);
+            _stampEach = !DriversThatResetMbufs.Contains(Info.Driver);
+            WirePorts.MapEthdev(_portId, _portIndex);
             Configure(spec);
         }
         catch
@@ -180,21 +189,27 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
             if (_finite) NoteEmpty(queue, max);
             return 0;
         }
+        if (_stampEach) StampAll(descs, n);
+        // Reads only: the driver wrote the input port (an ethdev id, see WirePorts) and reset ol_flags (so no
+        // metadata yet); the flow hash and header stack are reset at an NF's entry, before anything reads them.
         long bytes = 0;
-        ushort portIndex = _portIndex, poolId = _poolId;
         nint mempool = _mempool;
         for (int i = 0; i < n; i++)
         {
             var d = descs[i];
             if (d->Segments != 1 || d->Mempool != mempool) return ReceiveMixed(queue, descs, n, i, bytes);
-            d->PoolId = poolId;
-            d->ResetState(portIndex);
             bytes += d->DataLength;
         }
         var c = Counters.PerQueue[queue];
         c.RxPackets += n;
         c.RxBytes += bytes;
         return n;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void StampAll(PacketDesc** descs, int n)
+    {
+        for (int i = 0; i < n; i++) descs[i]->StampReceived(_portIndex);
     }
 
     /// <summary>The rest of a burst from <paramref name="from"/> on, where some mbuf is multi-segment or of another pool
@@ -206,14 +221,7 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
         for (int i = from; i < n; i++)
         {
             var d = descs[i];
-            ushort owner = _poolId;
-            if (d->Segments != 1 || d->Mempool != _mempool)
-            {
-                owner = Adopt(queue, d);
-                if (owner == 0) continue;
-            }
-            d->PoolId = owner;
-            d->ResetState(_portIndex);
+            if ((d->Segments != 1 || d->Mempool != _mempool) && !Adopt(queue, d)) continue;
             bytes += d->DataLength;
             descs[kept++] = d;
         }
@@ -223,17 +231,16 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
         return kept;
     }
 
-    /// <summary>The slow receive path: a single-segment mbuf of another live DPDK pool is kept (that pool's id is
-    /// returned); a multi-segment frame or an mbuf of an unknown pool is freed, counted, and 0 returned.</summary>
+    /// <summary>The slow receive path: a single-segment mbuf of another live DPDK pool is kept (true); a
+    /// multi-segment frame or an mbuf of an unknown pool is freed, counted, and false returned.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private ushort Adopt(int queue, PacketDesc* d)
+    private bool Adopt(int queue, PacketDesc* d)
     {
-        ushort poolId = d->Segments == 1 ? DpdkPool.IdOf(d->Mempool) : (ushort)0;
-        if (poolId != 0) return poolId;
+        if (d->Segments == 1 && DpdkPool.IdOf(d->Mempool) != 0) return true;
         RxMultiSegment[queue * 8]++;
         nint m = Mbuf.Of(d);
         DpdkNative.MbufFreeBulk(&m, 1);
-        return 0;
+        return false;
     }
 
     private void NoteEmpty(int queue, int max)
@@ -251,14 +258,12 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
         EnterThread(queue);
         var c = Counters.PerQueue[queue];
         long bytes = 0;
-        nint mempool = _mempool;
         for (int i = 0; i < count; i++)
         {
             var d = descs[i];
-            if (d->Mempool != mempool && !DpdkPool.IsDpdk(d->PoolId)) return SendCopies(queue, descs, i, count, bytes);
+            if (d->Mempool == 0) return SendCopies(queue, descs, i, count, bytes); // a managed buffer
             uint length = d->DataLength;
             if (d->PacketLength != length) d->PacketLength = length; // an NF changed the length: the frame is one segment
-            d->PoolId = 0; // the device owns it now
             bytes += length;
         }
         return Transmit(c, queue, (nint*)descs, count, bytes);
@@ -289,11 +294,10 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
         {
             var d = descs[i];
             PacketDesc* m;
-            if (d->Mempool == _mempool || DpdkPool.IsDpdk(d->PoolId))
+            if (d->Mempool != 0)
             {
                 m = d;
                 m->PacketLength = m->DataLength;
-                m->PoolId = 0;
             }
             else
             {

@@ -29,6 +29,8 @@ internal static unsafe class Mbuf
         Expect("buf_addr", l.OffBufAddr, PacketDesc.OffBuffer);
         Expect("data_off", l.OffDataOff, PacketDesc.OffDataOffset);
         Expect("nb_segs", l.OffNbSegs, PacketDesc.OffSegments);
+        Expect("port", l.OffPort, PacketDesc.OffPort);
+        Expect("ol_flags", l.OffOlFlags, PacketDesc.OffOffloadFlags);
         Expect("pkt_len", l.OffPktLen, PacketDesc.OffPacketLength);
         Expect("data_len", l.OffDataLen, PacketDesc.OffDataLength);
         Expect("buf_len", l.OffBufLen, PacketDesc.OffBufferLength);

@@ -36,6 +36,7 @@ public sealed unsafe class DpdkPortTests
                 descs[i]->Data += 8;
                 f.CopyTo(new Span<byte>(descs[i]->Data, f.Length));
                 descs[i]->Length = f.Length;
+                new Packet(descs[i]).Metadata<long>() = 42; // net_ring hands this very mbuf back: the receive must forget it
                 sent.Add(f);
             }
             Assert.That(port.Send(0, descs, 20), Is.EqualTo(20));
@@ -49,8 +50,10 @@ public sealed unsafe class DpdkPortTests
                 var d = got[i];
                 received.Add(Bytes(d));
                 Assert.That(d->Headroom, Is.EqualTo(pool.Headroom + 8));
-                Assert.That(d->PoolId, Is.EqualTo(pool.Id));
+                Assert.That(BufferPools.PoolIdOf(d), Is.EqualTo(pool.Id), "the pool is found by the mbuf's mempool");
                 Assert.That(d->InputPort, Is.EqualTo(3));
+                Assert.That(d->MetadataValid, Is.False, "metadata of the packet's earlier life");
+                Assert.That(new Packet(d).Metadata<long>(), Is.Zero);
                 Assert.That(d->Tailroom, Is.GreaterThanOrEqualTo(0));
                 Assert.That(d->Mempool, Is.EqualTo(pool.Mempool), "the descriptor is its mbuf");
                 Assert.That((long)(d->Data - d->Buffer), Is.EqualTo((long)DpdkNative.MbufDataOff((nint)d)), "geometry read straight from the mbuf");
@@ -64,6 +67,35 @@ public sealed unsafe class DpdkPortTests
             var stats = port.Statistics();
             Assert.That(stats.TxPackets, Is.EqualTo(20UL));
             Assert.That(port.Link().Up, Is.True);
+        }
+        Assert.That(pool.InUse, Is.EqualTo(start));
+    }
+
+    [Test]
+    public void DriverThatResetsMbufs_ReceivesWithoutAStore_PortAndPoolComeFromTheMbuf()
+    {
+        using var pool = new DpdkPool(1023, 0);
+        int start = pool.InUse;
+        using (var port = new DpdkPort(Spec("net_null10,size=64"), 4, 1, pool))
+        {
+            Assert.That(DpdkPort.DriversThatResetMbufs, Does.Contain(port.Info.Driver));
+            var got = stackalloc PacketDesc*[32];
+            int n = port.Receive(0, got, 32);
+            Assert.That(n, Is.EqualTo(32));
+            for (int i = 0; i < n; i++)
+            {
+                var d = got[i];
+                Assert.That(d->Port, Is.EqualTo(port.PortId), "the driver's own write: its ethdev id");
+                Assert.That(d->InputPort, Is.EqualTo(4), "mapped to the switch port");
+                Assert.That(d->MetadataValid, Is.False);
+                Assert.That(BufferPools.PoolIdOf(d), Is.EqualTo(pool.Id));
+                Assert.That(d->Length, Is.EqualTo(64));
+                new Packet(d).Metadata<long>() = 9; // marks the mbuf; the next receive of it must not see this
+            }
+            BufferPools.FreeBulk(got, n);
+            n = port.Receive(0, got, 32); // the same mbufs again, from the mempool cache or ring
+            for (int i = 0; i < n; i++) Assert.That(got[i]->MetadataValid, Is.False);
+            BufferPools.FreeBulk(got, n);
         }
         Assert.That(pool.InUse, Is.EqualTo(start));
     }
@@ -126,18 +158,18 @@ public sealed unsafe class DpdkPortTests
     }
 
     [Test]
-    public void DoubleFree_IsReported_AndThePoolStaysExact()
+    public void AnotherPoolsMbuf_IsRefused_AndBothPoolsStayExact()
     {
         using var pool = new DpdkPool(1023, 0);
+        using var other = new DpdkPool(1023, 0);
         var descs = stackalloc PacketDesc*[4];
-        Assert.That(pool.AllocBulk(descs, 4), Is.EqualTo(4));
-        var copy = stackalloc PacketDesc*[4];
-        for (int i = 0; i < 4; i++) copy[i] = descs[i];
-        BufferPools.FreeBulk(descs, 4);
-        Assert.That(pool.InUse, Is.Zero);
-        var ex = Assert.Throws<InvalidOperationException>(() => BufferPools.FreeBulk(copy, 4));
-        Assert.That(ex!.Message, Does.Contain("freed twice"));
-        Assert.That(pool.InUse, Is.Zero);
+        Assert.That(pool.AllocBulk(descs, 2), Is.EqualTo(2));
+        Assert.That(other.AllocBulk(descs + 2, 2), Is.EqualTo(2));
+        var ex = Assert.Throws<InvalidOperationException>(() => pool.FreeBulk(descs, 4));
+        Assert.That(ex!.Message, Does.Contain("2 buffer(s) not owned by this pool"));
+        Assert.That((pool.InUse, other.InUse), Is.EqualTo((0, 2)));
+        BufferPools.FreeBulk(descs + 2, 2); // the registry finds each mbuf's own pool by its mempool
+        Assert.That(other.InUse, Is.Zero);
     }
 
     [Test]

@@ -4,22 +4,23 @@ using Switchboard.Sdk.Tests.Support;
 namespace Switchboard.Sdk.Tests.Packets;
 
 /// <summary>
-/// The descriptor keeps everything a receive resets in its first cache line (a DPDK receive then writes one
-/// line per packet), clears the header stack with a few wide stores, and clears metadata on first use.
+/// A DPDK receive writes nothing into the descriptor: the input port and the "metadata is this packet's" flag live in
+/// rte_mbuf fields the driver writes anyway (port, ol_flags). What an NF's entry resets lies in one cache line and is
+/// cleared with a few wide stores; metadata is cleared on first use.
 /// </summary>
 public sealed unsafe class PacketDescLayoutTests
 {
     private static int Offset(PacketDesc* d, void* field) => (int)((byte*)field - (byte*)d);
 
     [Test]
-    public void FieldsResetOnReceive_LieInOneCacheLine_AfterTheMbufPart()
+    public void FieldsResetAtNfEntry_LieInOneCacheLine_AfterTheMbufPart()
     {
         var desc = default(PacketDesc);
         var d = &desc;
         ref var h = ref d->Headers;
         var reset = new[]
         {
-            (Offset(d, &d->FlowHash), 4), (Offset(d, &d->PoolId), 2), (Offset(d, &d->InputPort), 2), (Offset(d, &d->MetadataValid), 1),
+            (Offset(d, &d->FlowHash), 4),
             (Offset(d, Unsafe.AsPointer(ref h.ByKind[0])), 16), (Offset(d, Unsafe.AsPointer(ref h.NetworkEnd)), 2), (Offset(d, Unsafe.AsPointer(ref h.Depth)), 1),
             (Offset(d, Unsafe.AsPointer(ref h.IpProtocol)), 1), (Offset(d, Unsafe.AsPointer(ref h.NonFirstFragment)), 1),
         };
@@ -35,14 +36,40 @@ public sealed unsafe class PacketDescLayoutTests
         // Offsets from DPDK 22.11's rte_mbuf_core.h (the host also checks them against the linked DPDK at run time).
         var desc = default(PacketDesc);
         var d = &desc;
-        Assert.That(new[] { Offset(d, &d->Buffer), Offset(d, &d->DataOffset), Offset(d, &d->Segments), Offset(d, &d->PacketLength),
-                Offset(d, &d->DataLength), Offset(d, &d->BufferLength), Offset(d, &d->Mempool) },
-            Is.EqualTo(new[] { 0, 16, 20, 36, 40, 54, 56 }));
+        Assert.That(new[] { Offset(d, &d->Buffer), Offset(d, &d->DataOffset), Offset(d, &d->Segments), Offset(d, &d->Port),
+                Offset(d, &d->OffloadFlags), Offset(d, &d->PacketLength), Offset(d, &d->DataLength), Offset(d, &d->BufferLength), Offset(d, &d->Mempool) },
+            Is.EqualTo(new[] { 0, 16, 20, 22, 24, 36, 40, 54, 56 }));
         var buffer = stackalloc byte[64];
         d->Buffer = buffer;
         d->Data = buffer + 10;
         d->Length = 30;
         Assert.That((d->DataOffset, d->DataLength, d->Headroom), Is.EqualTo(((ushort)10, (ushort)30, 10)));
+    }
+
+    [Test]
+    public void InputPort_IsTheHostsIndex_OrTheEthdevIdADriverWrote_MappedToItsSwitchPort()
+    {
+        var desc = default(PacketDesc);
+        var d = &desc;
+        d->InputPort = 5;
+        Assert.That((d->InputPort, d->Port), Is.EqualTo(((ushort)5, (ushort)(5 | WirePorts.Local))));
+        WirePorts.MapEthdev(7, 3);
+        d->Port = 7; // what a DPDK driver writes on receive: its ethdev id
+        Assert.That(d->InputPort, Is.EqualTo(3));
+        Assert.That(new Packet(d).InputPort, Is.EqualTo(3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => WirePorts.MapEthdev(WirePorts.MaxEthdevs, 1));
+    }
+
+    [Test]
+    public void MetadataValid_IsOneOffloadFlag_AndLeavesTheOthers()
+    {
+        var desc = default(PacketDesc);
+        var d = &desc;
+        d->OffloadFlags = 0b101; // offload bits a driver set
+        d->MetadataValid = true;
+        Assert.That(d->OffloadFlags, Is.EqualTo(0b101 | (1UL << 23)));
+        d->StampReceived(2);
+        Assert.That((d->MetadataValid, d->OffloadFlags, d->InputPort), Is.EqualTo((false, 0b101UL, (ushort)2)));
     }
 
     [Test]
