@@ -77,10 +77,33 @@ internal static unsafe class HeaderParser
     {
         ref var h = ref d->Headers;
         int off = h.PayloadOffset;
-        int avail = h.PayloadEnd(d->Length) - off;
+        var status = EthernetLength(d->Data + off, h.PayloadEnd(d->Length) - off, out int len);
+        if (status != ParseStatus.Ok) return status;
+        return h.Push(HeaderKind.Ethernet, off, len) ? ParseStatus.Ok : ParseStatus.StackFull;
+    }
+
+    /// <summary>Parse Ethernet onto a stack known to be empty (right after an NF's entry cleared it): the same checks
+    /// and result as <see cref="ParseEthernet"/>, without reading the stack back.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ParseStatus ParseEthernetFirst(PacketDesc* d)
+    {
+        var status = EthernetLength(d->Data, d->Length, out int len);
+        if (status != ParseStatus.Ok) return status;
+        ref var h = ref d->Headers;
+        h.Kinds[0] = (byte)HeaderKind.Ethernet;
+        h.Offsets[0] = 0;
+        h.Lengths[0] = (ushort)len;
+        h.ByKind[(int)HeaderKind.Ethernet] = 0;
+        h.Depth = 1;
+        return ParseStatus.Ok;
+    }
+
+    /// <summary>The Ethernet header's length at <paramref name="p"/> (VLAN tags included), <paramref name="avail"/> bytes available.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ParseStatus EthernetLength(byte* p, int avail, out int len)
+    {
+        len = Ethernet.Size;
         if (avail < Ethernet.Size) return ParseStatus.Truncated;
-        byte* p = d->Data + off;
-        int len = Ethernet.Size;
         ushort type = (ushort)(p[12] << 8 | p[13]);
         for (int tags = 0; type is Ethernet.TypeVlan or Ethernet.TypeQinQ; tags++)
         {
@@ -89,7 +112,7 @@ internal static unsafe class HeaderParser
             type = (ushort)(p[len + 2] << 8 | p[len + 3]);
             len += 4;
         }
-        return h.Push(HeaderKind.Ethernet, off, len) ? ParseStatus.Ok : ParseStatus.StackFull;
+        return ParseStatus.Ok;
     }
 
     /// <summary>Whether the current top header says <paramref name="want"/> comes next.</summary>
@@ -214,21 +237,49 @@ internal static unsafe class HeaderParser
                 int total = p[2] << 8 | p[3];
                 if (total >= Ipv4.MinSize && total <= avail)
                 {
-                    int frag = (p[6] << 8 | p[7]) & 0x3FFF;
-                    h.Kinds[1] = (byte)HeaderKind.Ipv4;
-                    h.Offsets[1] = (ushort)off;
-                    h.Lengths[1] = Ipv4.MinSize;
-                    h.ByKind[(int)HeaderKind.Ipv4] = (ushort)off;
-                    h.Depth = 2;
-                    h.IpProtocol = p[9];
-                    h.Fragment = frag != 0;
-                    h.NonFirstFragment = (frag & 0x1FFF) != 0;
-                    h.NetworkEnd = (ushort)(off + total);
+                    PushIpv4Second(ref h, p, off, total);
                     return ParseStatus.Ok;
                 }
             }
         }
         return ParseIp(d, HeaderKind.Ipv4);
+    }
+
+    /// <summary>Parse IPv4 onto a stack known to hold exactly one Ethernet header and no IP state (an NF's entry, then
+    /// <see cref="ParseEthernetFirst"/>): the same checks and result as <see cref="ParseIpv4"/>, with the common case's
+    /// stack writes merged.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ParseStatus ParseIpv4AfterEthernet(PacketDesc* d)
+    {
+        ref var h = ref d->Headers;
+        int off = h.Lengths[0];
+        int avail = d->Length - off;
+        byte* p = d->Data + off;
+        if (avail >= Ipv4.MinSize && p[-2] == 0x08 && p[-1] == 0x00 && p[0] == 0x45)
+        {
+            int total = p[2] << 8 | p[3];
+            if (total >= Ipv4.MinSize && total <= avail)
+            {
+                PushIpv4Second(ref h, p, off, total);
+                return ParseStatus.Ok;
+            }
+        }
+        return ParseIp(d, HeaderKind.Ipv4);
+    }
+
+    /// <summary>Push an option-less IPv4 header at <paramref name="off"/> as the second entry (after Ethernet), with its
+    /// IP state: NetworkEnd, Depth and IpProtocol in one store, the fragment flags in another.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PushIpv4Second(ref HeaderStack h, byte* p, int off, int total)
+    {
+        int frag = (p[6] << 8 | p[7]) & 0x3FFF;
+        h.Kinds[1] = (byte)HeaderKind.Ipv4;
+        h.Offsets[1] = (ushort)off;
+        h.Lengths[1] = Ipv4.MinSize;
+        h.ByKind[(int)HeaderKind.Ipv4] = (ushort)off;
+        byte* s = (byte*)Unsafe.AsPointer(ref h);
+        Unsafe.WriteUnaligned(s + HeaderStack.OffNetworkEnd, (uint)(ushort)(off + total) | 2u << 16 | (uint)p[9] << 24);
+        Unsafe.WriteUnaligned(s + HeaderStack.OffFragment, (ushort)((frag != 0 ? 1 : 0) | ((frag & 0x1FFF) != 0 ? 0x100 : 0)));
     }
 
     private static ParseStatus ParseIpv6(PacketDesc* d) => ParseIp(d, HeaderKind.Ipv6);

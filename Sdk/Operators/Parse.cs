@@ -9,7 +9,7 @@ internal interface IParseFailures
 }
 
 /// <summary>Parse: push header <typeparamref name="T"/> onto each packet's stack. Packets that do not
-/// carry it, or carry it malformed, are dropped and counted by reason. Runs as a <see cref="ParseStage{T}"/>.</summary>
+/// carry it, or carry it malformed, are dropped and counted by reason. Runs as a <see cref="ParseStage{T, TParser}"/>.</summary>
 internal sealed class ParseNode<T> : StageNode, IParseFailures where T : struct, IHeader
 {
     internal readonly long[] FailureCounts = new long[Enum.GetValues<ParseStatus>().Length];
@@ -18,14 +18,50 @@ internal sealed class ParseNode<T> : StageNode, IParseFailures where T : struct,
     public IReadOnlyList<long> Failures => FailureCounts;
 }
 
-internal unsafe struct ParseStage<T>(ParseNode<T> node, int index) : IStage where T : struct, IHeader
+/// <summary>How a parse stage parses: by kind in general, or a specialisation for a stack state the builder knows.</summary>
+internal unsafe interface IParser
+{
+    static abstract ParseStatus Parse(PacketDesc* d);
+}
+
+internal unsafe struct ParseByKind<T> : IParser where T : struct, IHeader
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ParseStatus Parse(PacketDesc* d) => HeaderParser.Parse(d, T.Kind);
+}
+
+/// <summary>Ethernet onto an empty stack (after an NF's entry).</summary>
+internal unsafe struct ParseEthernetFirst : IParser
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ParseStatus Parse(PacketDesc* d) => HeaderParser.ParseEthernetFirst(d);
+}
+
+/// <summary>IPv4 onto a stack of exactly one Ethernet header.</summary>
+internal unsafe struct ParseIpv4AfterEthernet : IParser
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ParseStatus Parse(PacketDesc* d) => HeaderParser.ParseIpv4AfterEthernet(d);
+}
+
+/// <summary>What the graph builder knows about the header stack at a point of a pipe (so a parse there can skip reading it back).</summary>
+internal enum KnownStack : byte
+{
+    Unknown,
+    /// <summary>Empty, no IP state: right after an NF's entry.</summary>
+    Empty,
+    /// <summary>Exactly one Ethernet header, no IP state: an NF's entry, then parse Ethernet.</summary>
+    Ethernet,
+}
+
+internal unsafe struct ParseStage<T, TParser>(ParseNode<T> node, int index) : IStage where T : struct, IHeader where TParser : struct, IParser
 {
     private int _dropped;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Run(PacketDesc* d, ref int mark)
     {
-        var status = HeaderParser.Parse(d, T.Kind);
+        var status = TParser.Parse(d);
         if (status == ParseStatus.Ok) return true;
         Reject(status);
         return false;
@@ -77,7 +113,14 @@ public sealed partial class Pipe
     public Pipe Parse<T>() where T : struct, IHeader
     {
         var node = new ParseNode<T>();
-        return Fuse(new ParseStage<T>(node, NextStageIndex), node, $"parse-{T.Kind.ToString().ToLowerInvariant()}");
+        string kind = $"parse-{T.Kind.ToString().ToLowerInvariant()}";
+        int index = NextStageIndex;
+        return (T.Kind, Known) switch
+        {
+            (HeaderKind.Ethernet, KnownStack.Empty) => Fuse(new ParseStage<T, ParseEthernetFirst>(node, index), node, kind, KnownStack.Ethernet),
+            (HeaderKind.Ipv4, KnownStack.Ethernet) => Fuse(new ParseStage<T, ParseIpv4AfterEthernet>(node, index), node, kind),
+            _ => Fuse(new ParseStage<T, ParseByKind<T>>(node, index), node, kind),
+        };
     }
 
     /// <summary>Pop the top header (thesis 3.1.1 deparse).</summary>

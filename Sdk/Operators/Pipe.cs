@@ -16,6 +16,9 @@ public sealed partial class Pipe
     private FusedNode? _fused;
     private Action<Node>? _fusedLink;
 
+    /// <summary>What every packet's header stack holds at this point, when the builder knows (see <see cref="KnownStack"/>).</summary>
+    internal KnownStack Known { get; private init; }
+
     internal Pipe(GraphBuilder builder, Action<Node> attach, string origin)
     {
         Builder = builder;
@@ -38,7 +41,7 @@ public sealed partial class Pipe
     /// <summary>Append a per-packet operator: <paramref name="stage"/> runs in the fused node this pipe
     /// comes out of (a longer one replaces it) or in a new one; <paramref name="node"/> is the operator's
     /// node in the graph (name, counters). Returns the output after the stage.</summary>
-    internal Pipe Fuse<TStage>(TStage stage, StageNode node, string kind) where TStage : struct, IStage
+    internal Pipe Fuse<TStage>(TStage stage, StageNode node, string kind, KnownStack after = KnownStack.Unknown) where TStage : struct, IStage
     {
         var attach = EnsureOpen();
         Register(node, kind);
@@ -57,7 +60,7 @@ public sealed partial class Pipe
         fused.Core = Builder.Core;
         link(fused);
         _attach = null;
-        return new Pipe(Builder, n => fused.Next = n, node.Name) { _fused = fused, _fusedLink = link };
+        return new Pipe(Builder, n => fused.Next = n, node.Name) { _fused = fused, _fusedLink = link, Known = after };
     }
 
     /// <summary>The index the next stage appended here gets in its fused node (stages record it for fault accounting).</summary>

@@ -4,20 +4,20 @@ namespace Switchboard.Sdk;
 
 /// <summary>Parse when the header is there; otherwise pass the packet on unchanged (for NFs such as a
 /// monitor that must not drop traffic they do not understand). Failures are still counted.
-/// Runs as a <see cref="TryParseStage{T}"/>.</summary>
+/// Runs as a <see cref="TryParseStage{T, TParser}"/>.</summary>
 internal sealed class TryParseNode<T> : StageNode where T : struct, IHeader
 {
     public long NotParsed;
 }
 
-internal unsafe struct TryParseStage<T>(TryParseNode<T> node) : IStage where T : struct, IHeader
+internal unsafe struct TryParseStage<T, TParser>(TryParseNode<T> node) : IStage where T : struct, IHeader where TParser : struct, IParser
 {
     private int _notParsed;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Run(PacketDesc* d, ref int mark)
     {
-        if (HeaderParser.Parse(d, T.Kind) != ParseStatus.Ok) _notParsed++;
+        if (TParser.Parse(d) != ParseStatus.Ok) _notParsed++;
         return true;
     }
 
@@ -38,6 +38,10 @@ public sealed partial class Pipe
     public Pipe TryParse<T>() where T : struct, IHeader
     {
         var node = new TryParseNode<T>();
-        return Fuse(new TryParseStage<T>(node), node, $"try-parse-{T.Kind.ToString().ToLowerInvariant()}");
+        string kind = $"try-parse-{T.Kind.ToString().ToLowerInvariant()}";
+        // A failed parse leaves the stack as it was, so only what holds either way is known afterwards.
+        return T.Kind == HeaderKind.Ethernet && Known == KnownStack.Empty
+            ? Fuse(new TryParseStage<T, ParseEthernetFirst>(node), node, kind)
+            : Fuse(new TryParseStage<T, ParseByKind<T>>(node), node, kind);
     }
 }

@@ -195,6 +195,9 @@ internal unsafe struct HeaderStack
     public fixed ushort Offsets[PacketDesc.MaxHeaders];
     public fixed ushort Lengths[PacketDesc.MaxHeaders];
 
+    /// <summary>Byte offsets of the IP state (NetworkEnd, Depth, IpProtocol are consecutive; then Fragment, NonFirstFragment).</summary>
+    internal const int OffNetworkEnd = 16, OffFragment = 20;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Clear()
     {
