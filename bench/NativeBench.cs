@@ -21,7 +21,7 @@ namespace Switchboard.Bench;
 /// </summary>
 internal static class NativeBench
 {
-    private static readonly string[] Eal = ["--no-huge", "-m", "512", "--no-pci", "--log-level=error", "-l", "0"];
+    private static string[] Eal = ["--no-huge", "-m", "512", "--no-pci", "--log-level=error", "-l", "0"];
 
     public static int Run(string[] args)
     {
@@ -36,7 +36,13 @@ internal static class NativeBench
                 case "--repeats": repeats = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--only": only = args[++i]; break;
                 case "--raw": RawBursts = true; break;
-                default: Console.Error.WriteLine($"unknown option {args[i]}; usage: bench native [--seconds S] [--repeats R] [--only NAME] [--raw]"); return 64;
+                case "--cpu":
+                    // Both sides on another CPU (default 0), e.g. away from a concurrent benchmark.
+                    int cpu = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    Affinity.CpuOffset = cpu;
+                    Eal = [.. Eal[..^1], cpu.ToString(CultureInfo.InvariantCulture)];
+                    break;
+                default: Console.Error.WriteLine($"unknown option {args[i]}; usage: bench native [--seconds S] [--repeats R] [--only NAME] [--raw] [--cpu N]"); return 64;
             }
         }
         var native = FindNative();
@@ -67,7 +73,7 @@ internal static class NativeBench
         if (only is not null) cases = cases.Where(c => c.Name.Contains(only, StringComparison.OrdinalIgnoreCase)).ToList();
 
         var registry = NfRegistry.BuiltIn();
-        Console.WriteLine($"Switchboard bench native: net_pcap (64 B, 1000 flows x 10, infinite_rx) -> NF -> net_null, 1 core (CPU 0), " +
+        Console.WriteLine($"Switchboard bench native: net_pcap (64 B, 1000 flows x 10, infinite_rx) -> NF -> net_null, 1 core (CPU {Eal[^1]}), " +
                           $"{seconds:g} s x {repeats} alternating C# / C, median. {DpdkEal.Version}, .NET {Environment.Version}");
         var cs = cases.ToDictionary(c => c.Name, _ => new List<(double Wall, double Cpu)>());
         var c = cases.ToDictionary(x => x.Name, _ => new List<(double Wall, double Cpu)>());

@@ -280,8 +280,13 @@ internal static partial class Affinity
     [LibraryImport("libc", SetLastError = true)]
     private static partial int sched_setaffinity(int pid, nint size, ref ulong mask);
 
+    /// <summary>Added to every CPU number pinned to (modulo the CPU count): lets a benchmark run on another CPU than a
+    /// concurrent one (<c>bench native --cpu N</c>).</summary>
+    public static int CpuOffset { get; set; }
+
     public static bool TryPin(int cpu)
     {
+        if (CpuOffset != 0) cpu = (cpu + CpuOffset) % Environment.ProcessorCount;
         if (!OperatingSystem.IsLinux() || cpu >= Environment.ProcessorCount || cpu >= 64) return false;
         try { ulong mask = 1UL << cpu; return sched_setaffinity(0, sizeof(ulong), ref mask) == 0; }
         catch (Exception) { return false; }
