@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 
 namespace Switchboard.Sdk;
@@ -27,6 +28,21 @@ public readonly record struct FlowKey(ulong SourceHigh, ulong SourceLow, ulong D
         ulong h = Mix(SourceHigh ^ Mix(SourceLow ^ Mix(DestinationHigh ^ Mix(DestinationLow))));
         h ^= ((ulong)SourcePort << 24) | ((ulong)DestinationPort << 8) | Protocol;
         return (uint)(Mix(h) >> 32);
+    }
+
+    /// <summary>
+    /// A cheaper hash for a per-core hash table keyed by flows (e.g. <see cref="State.FlowTable{TValue}"/>): one
+    /// splitmix64 round over the folded key (<see cref="Hash"/> runs five in a chain, ~40 cycles of latency per packet).
+    /// Stable, but not interchangeable with <see cref="Hash"/>: use <see cref="Hash"/> wherever the value must agree with
+    /// other components (shuffles, Maglev positions), and one of the two consistently for a given table.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint TableHash()
+    {
+        // Low words: for IPv4 (src, dst) fold injectively into one word (the destination rotated by 32).
+        ulong a = SourceLow ^ BitOperations.RotateLeft(DestinationLow, 32) ^ (SourceHigh ^ BitOperations.RotateLeft(DestinationHigh, 17)) * 0xC2B2AE3D27D4EB4FUL;
+        ulong b = (ulong)Protocol << 32 | (uint)SourcePort << 16 | DestinationPort;
+        return (uint)(Mix(a ^ (b * 0x9E3779B97F4A7C15UL)) >> 32);
     }
 
     /// <summary>A hash equal for both directions of a connection: the hash of whichever direction has the
