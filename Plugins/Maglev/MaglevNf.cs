@@ -34,7 +34,9 @@ public sealed class MaglevNf : INetworkFunction, ICounterSource, IModelConfig
         _cache = new ConnectionCache(cfg.MaxFlows, cfg.FlowTimeoutSeconds, cfg.SweepSeconds);
         context.Every(TimeSpan.FromSeconds(cfg.SweepSeconds), _cache.Sweep);
 
-        var pipe = input.Parse<Ethernet>().TryParse<Ipv4>().TryParse<Ipv6>().TryParse<Tcp>().TryParse<Udp>();
+        var pipe = input.Parse<Ethernet>().TryParse<Ipv4>().TryParse<Ipv6>();
+        // The flow key reads ports from the datagram itself; only "nat" mode's checksum updates need TCP/UDP parsed.
+        if (cfg.Mode == MaglevMode.Nat) pipe = pipe.TryParse<Tcp>().TryParse<Udp>();
         if (context.CoreCount > 1) pipe = pipe.ShuffleByFlow();
         var macs = cfg.Backends.Select(b => b.Mac ?? default).ToArray();
         var ips = cfg.Backends.Select(b => b.Ip ?? 0).ToArray();
