@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Switchboard.Sdk;
 
 namespace Switchboard.Plugins.Nat;
@@ -147,6 +148,7 @@ internal sealed class NatEngine(NatConfig cfg, NatTable table)
         return false;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Snat(Packet p, byte proto, uint src, ushort sport, uint dst, ushort dport, byte tcpBits)
     {
         if (!cfg.SnatEnabled) return true;
