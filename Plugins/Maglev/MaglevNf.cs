@@ -11,11 +11,13 @@ public struct MaglevChoice
 
 /// <summary>
 /// Maglev load balancer (thesis listing 3; Eisenbud et al., NSDI 2016). Packets are shuffled by flow so a
-/// flow stays on one core, then grouped by backend: a connection cache remembers each flow's backend, and a
-/// new flow takes the lookup table's entry for its 5-tuple hash. Each backend's branch records the choice
-/// in <see cref="MaglevChoice"/> metadata and rewrites the destination (MAC in "dsr" mode, IPv4 address in
-/// "nat" mode); the branches merge into the NF's one output. The table lives in a bounded-consistency store
-/// that <see cref="Control"/> (the control plane) updates at run time. See Plugins/Maglev/README.md.
+/// flow stays on one core, then each packet's backend is picked: a connection cache remembers each flow's
+/// backend, and a new flow takes the lookup table's entry for its 5-tuple hash. The same filter records the
+/// choice in <see cref="MaglevChoice"/> metadata and rewrites the destination for that backend (MAC in "dsr"
+/// mode, IPv4 address in "nat" mode). Listing 3 groups by backend into one branch each and merges them again;
+/// one filter has the same effect per packet without queueing packets per branch (and keeps their order).
+/// The table lives in a bounded-consistency store that <see cref="Control"/> (the control plane) updates at
+/// run time. See Plugins/Maglev/README.md.
 /// </summary>
 [NetworkFunction("maglev", Description = "Maglev consistent-hashing load balancer (weighted backends, connection cache, DSR or NAT)")]
 public sealed class MaglevNf : INetworkFunction, ICounterSource, IModelConfig
@@ -41,7 +43,7 @@ public sealed class MaglevNf : INetworkFunction, ICounterSource, IModelConfig
         var macs = cfg.Backends.Select(b => b.Mac ?? default).ToArray();
         var ips = cfg.Backends.Select(b => b.Ip ?? 0).ToArray();
         // One filter picks the backend and rewrites the packet for it: it runs in the parse stages' fused loop,
-        // where a group-by into per-backend branches would queue every packet and run one node per backend.
+        // where a group-by into per-backend branches (listing 3) queues every packet and runs one node per backend.
         return pipe.Filter(new Balance(new PickBackend(_cache, _control, _counters), new SendTo(cfg.Mode, macs, ips, _counters)));
     }
 
