@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Switchboard.Sdk;
 
 namespace Switchboard.Plugins.Nat;
@@ -148,7 +147,6 @@ internal sealed class NatEngine(NatConfig cfg, NatTable table)
         return false;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Snat(Packet p, byte proto, uint src, ushort sport, uint dst, ushort dport, byte tcpBits)
     {
         if (!cfg.SnatEnabled) return true;
