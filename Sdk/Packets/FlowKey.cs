@@ -41,7 +41,8 @@ public readonly record struct FlowKey(ulong SourceHigh, ulong SourceLow, ulong D
     public uint TableHash()
     {
         // Low words: for IPv4 (src, dst) fold injectively into one word (the destination rotated by 32).
-        ulong a = SourceLow ^ BitOperations.RotateLeft(DestinationLow, 32) ^ (SourceHigh ^ BitOperations.RotateLeft(DestinationHigh, 17)) * 0xC2B2AE3D27D4EB4FUL;
+        ulong a = SourceLow ^ BitOperations.RotateLeft(DestinationLow, 32)
+            ^ (SourceHigh ^ BitOperations.RotateLeft(DestinationHigh, 17)) * 0xC2B2AE3D27D4EB4FUL; // IPv6: the high words too
         ulong b = (ulong)Protocol << 32 | (uint)SourcePort << 16 | DestinationPort;
         return (uint)(Mix(a ^ (b * 0x9E3779B97F4A7C15UL)) >> 32);
     }
