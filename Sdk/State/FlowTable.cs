@@ -8,8 +8,8 @@ namespace Switchboard.Sdk.State;
 /// (in arrival order, removal moves the last entry into the hole), found through an open-addressing index of
 /// entry numbers (linear probing, at most half full) keyed by the hash the caller passes (usually
 /// <see cref="FlowKey.TableHash"/>, the cheap one; <see cref="FlowKey.Hash"/> works too, but one of them for every
-/// call). So a lookup is one hash, a 4-byte index slot and the entry, and the memory a lookup touches stays proportional to the flows actually present: entries are dense, and the index in use is a
-/// prefix of its preallocated array that doubles (rehashing the dense entries, no allocation) when it gets half
+/// call). So a lookup is one hash, a 4-byte index slot and the entry, and the memory a lookup touches stays
+/// proportional to the flows actually present: entries are dense, and the index in use is a prefix of its preallocated array that doubles (rehashing the dense entries, no allocation) when it gets half
 /// full, so 1 000 flows in a table sized for 64 K use a 16 KB index, not 512 KB. Sweeps walk a dense array, and
 /// nothing allocates after construction. Full means <see cref="Capacity"/> flows: new flows are then refused (the caller decides what
 /// that means) rather than growing on the packet path. Not thread-safe: one core owns it (partitioned state,
