@@ -19,8 +19,6 @@ internal static class NativeTwins
     public sealed record Twin(string Name, string Type, string Config, string CNf, string? RulesFile = null)
     {
         public JsonElement ConfigElement => JsonDocument.Parse(Config).RootElement.Clone();
-        /// <summary>Whether the C# NF reorders packets within a run (Maglev's group-by queues per backend).</summary>
-        public bool Reorders => Type == "maglev";
     }
 
     /// <summary>bench/native/nf_maglev.c: eight backends, two of weight 2, DSR (destination MAC 02:00:00:00:01:0k).</summary>

@@ -9,7 +9,7 @@ namespace Switchboard.Plugins.Maglev;
 /// the lookup table changes. Bounded: when full, new flows are not tracked (counted) and are routed by the
 /// lookup table alone, which consistent hashing keeps mostly stable, as in the paper. Entries idle longer
 /// than the timeout are removed by <see cref="Sweep"/> (timeouts count sweep periods). A pre-sized
-/// <see cref="FlowTable{TValue}"/> keyed by the hash the lookup already computed, so tracking a flow never allocates.
+/// <see cref="FlowTable{TValue}"/>, so tracking a flow never allocates.
 /// </summary>
 public sealed class ConnectionCache
 {
@@ -32,19 +32,33 @@ public sealed class ConnectionCache
     public long Hits, Misses, Untracked, Expired;
     public uint Epoch { get; private set; }
 
-    /// <summary>The flow's remembered backend (refreshing it); for a new flow, <c>table[position]</c>, remembered
-    /// if there is room. -1 when the table has no backend. <paramref name="hash"/> is <c>key.Hash()</c>.</summary>
-    public int Resolve(in FlowKey key, uint hash, ReadOnlySpan<int> table, int position)
+    /// <summary>The flow's remembered backend (refreshing it); for a new flow, the lookup table's entry for its
+    /// <see cref="FlowKey.Hash"/> (<see cref="Position"/>), remembered if there is room. -1 when the table has no
+    /// backend. The cache itself is keyed by <see cref="FlowKey.TableHash"/>, so a known flow costs one short hash
+    /// and the full 5-tuple hash is computed only for new flows (as the C twin does).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Resolve(in FlowKey key, ReadOnlySpan<int> table)
     {
-        ref var e = ref _flows.GetOrAdd(key, hash, out bool added);
+        uint slotHash = key.TableHash();
+        ref var e = ref _flows.GetOrAdd(key, slotHash, out bool added);
         if (!added && !Unsafe.IsNullRef(ref e))
         {
             Hits++;
             e.LastSeen = Epoch;
             return e.Backend;
         }
+        return Miss(key, slotHash, table, ref e);
+    }
+
+    /// <summary>The lookup-table position of a flow: a multiply-shift of its remixed <see cref="FlowKey.Hash"/>
+    /// (independent of the shuffle's <c>hash % cores</c>).</summary>
+    public static int Position(in FlowKey key, int tableLength) =>
+        (int)(((ulong)(key.Hash() * 0x9E3779B1u) * (uint)tableLength) >> 32);
+
+    private int Miss(in FlowKey key, uint slotHash, ReadOnlySpan<int> table, ref Entry e)
+    {
         Misses++;
-        int backend = table[position];
+        int backend = table[Position(key, table.Length)];
         if (Unsafe.IsNullRef(ref e))
         {
             if (backend >= 0) Untracked++;
@@ -52,7 +66,7 @@ public sealed class ConnectionCache
         }
         if (backend < 0)
         {
-            _flows.Remove(key, hash);
+            _flows.Remove(key, slotHash);
             return backend;
         }
         e.Backend = backend;

@@ -8,7 +8,7 @@ namespace Switchboard.Plugins.Maglev;
 /// lock-free and only the control plane writes. Changing a weight (0 removes a backend, a positive weight
 /// adds it back) repopulates the table and publishes it at once; established flows stay where they are
 /// (the per-core connection caches), new flows follow the new table.
-/// The set of backends is fixed by the configuration, because each has its own output branch.
+/// The set of backends is fixed by the configuration (their MACs and addresses are the NF's rewrite tables).
 /// </summary>
 public sealed class MaglevControl
 {

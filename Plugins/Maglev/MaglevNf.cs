@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Switchboard.Sdk;
 
 namespace Switchboard.Plugins.Maglev;
@@ -10,11 +11,13 @@ public struct MaglevChoice
 
 /// <summary>
 /// Maglev load balancer (thesis listing 3; Eisenbud et al., NSDI 2016). Packets are shuffled by flow so a
-/// flow stays on one core, then grouped by backend: a connection cache remembers each flow's backend, and a
-/// new flow takes the lookup table's entry for its 5-tuple hash. Each backend's branch records the choice
-/// in <see cref="MaglevChoice"/> metadata and rewrites the destination (MAC in "dsr" mode, IPv4 address in
-/// "nat" mode); the branches merge into the NF's one output. The table lives in a bounded-consistency store
-/// that <see cref="Control"/> (the control plane) updates at run time. See Plugins/Maglev/README.md.
+/// flow stays on one core, then each packet's backend is picked: a connection cache remembers each flow's
+/// backend, and a new flow takes the lookup table's entry for its 5-tuple hash. The same filter records the
+/// choice in <see cref="MaglevChoice"/> metadata and rewrites the destination for that backend (MAC in "dsr"
+/// mode, IPv4 address in "nat" mode). Listing 3 groups by backend into one branch each and merges them again;
+/// one filter has the same effect per packet without queueing packets per branch (and keeps their order).
+/// The table lives in a bounded-consistency store that <see cref="Control"/> (the control plane) updates at
+/// run time. See Plugins/Maglev/README.md.
 /// </summary>
 [NetworkFunction("maglev", Description = "Maglev consistent-hashing load balancer (weighted backends, connection cache, DSR or NAT)")]
 public sealed class MaglevNf : INetworkFunction, ICounterSource, IModelConfig
@@ -33,15 +36,15 @@ public sealed class MaglevNf : INetworkFunction, ICounterSource, IModelConfig
         _cache = new ConnectionCache(cfg.MaxFlows, cfg.FlowTimeoutSeconds, cfg.SweepSeconds);
         context.Every(TimeSpan.FromSeconds(cfg.SweepSeconds), _cache.Sweep);
 
-        var pipe = input.Parse<Ethernet>().TryParse<Ipv4>().TryParse<Ipv6>().TryParse<Tcp>().TryParse<Udp>();
+        var pipe = input.Parse<Ethernet>().TryParse<Ipv4>().TryParse<Ipv6>();
+        // The flow key reads ports from the datagram itself; only "nat" mode's checksum updates need TCP/UDP parsed.
+        if (cfg.Mode == MaglevMode.Nat) pipe = pipe.TryParse<Tcp>().TryParse<Udp>();
         if (context.CoreCount > 1) pipe = pipe.ShuffleByFlow();
-        var branches = pipe.GroupBy(cfg.Backends.Count, new PickBackend(_cache, _control, _counters));
-        for (int i = 0; i < branches.Length; i++)
-        {
-            var b = cfg.Backends[i];
-            branches[i] = branches[i].Filter(new SendTo(i, cfg.Mode, b.Mac ?? default, b.Ip ?? 0, _counters));
-        }
-        return Pipe.Merge(branches);
+        var macs = cfg.Backends.Select(b => b.Mac ?? default).ToArray();
+        var ips = cfg.Backends.Select(b => b.Ip ?? 0).ToArray();
+        // One filter picks the backend and rewrites the packet for it: it runs in the parse stages' fused loop,
+        // where a group-by into per-backend branches (listing 3) queues every packet and runs one node per backend.
+        return pipe.Filter(new Balance(new PickBackend(_cache, _control, _counters), new SendTo(cfg.Mode, macs, ips, _counters)));
     }
 
     /// <summary>The instance's control plane (shared by every core's replica).</summary>
@@ -66,32 +69,43 @@ public sealed class MaglevNf : INetworkFunction, ICounterSource, IModelConfig
         public long NoBackend, NonIp, NotIpv4;
     }
 
-    private readonly struct PickBackend(ConnectionCache cache, MaglevControl control, Counters counters) : IGroupBy
+    /// <summary>The backend of a packet's flow: the connection cache's, or the lookup table's for a new flow; -1 to drop.</summary>
+    private readonly struct PickBackend(ConnectionCache cache, MaglevControl control, Counters counters)
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public int Group(Packet p)
         {
             if (!FlowKey.TryGet(p, out var key)) { counters.NonIp++; return -1; }
             var table = control.Table.Published; // one volatile read: the control plane may publish any time
-            // Multiply-shift on a remixed hash: independent of the shuffle's hash % cores.
-            uint hash = key.Hash();
-            int position = (int)(((ulong)(hash * 0x9E3779B1u) * (uint)table.Length) >> 32);
-            int backend = cache.Resolve(key, hash, table, position);
+            int backend = cache.Resolve(key, table);
             if (backend < 0) counters.NoBackend++;
             return backend;
         }
     }
 
-    private readonly struct SendTo(int backend, MaglevMode mode, MacAddress mac, uint ip, Counters counters) : IFilter
+    private readonly struct Balance(PickBackend pick, SendTo send) : IFilter
     {
         public bool Keep(Packet p)
+        {
+            int backend = pick.Group(p);
+            return backend >= 0 && send.Keep(p, backend);
+        }
+    }
+
+    /// <summary>Record the choice and rewrite the destination for <c>backend</c> (its MAC, or its IPv4 address in nat mode).</summary>
+    private readonly struct SendTo(MaglevMode mode, MacAddress[] macs, uint[] ips, Counters counters)
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool Keep(Packet p, int backend)
         {
             p.Metadata<MaglevChoice>().Backend = backend;
             if (mode == MaglevMode.Dsr)
             {
-                p.Ethernet.Destination = mac;
+                p.Ethernet.Destination = macs[backend];
                 return true;
             }
             if (!p.Has(HeaderKind.Ipv4)) { counters.NotIpv4++; return false; }
+            uint ip = ips[backend];
             ref var v4 = ref p.Ipv4;
             uint old = v4.Destination;
             v4.Destination = ip;

@@ -60,7 +60,7 @@ public sealed class MonitorTable(int capacity)
     {
         if (!FlowKey.TryGet(p, out var key)) { NonIp++; return; }
         Bytes += p.Length;
-        ref var c = ref _flows.GetOrAdd(key, key.Hash(), out _);
+        ref var c = ref _flows.GetOrAdd(key, key.TableHash(), out _);
         if (Unsafe.IsNullRef(ref c)) { Untracked++; return; } // full: a new flow is not tracked
         c.Packets++;
         c.Bytes += p.Length;
@@ -68,7 +68,7 @@ public sealed class MonitorTable(int capacity)
 
     public FlowCounters Get(FlowKey key)
     {
-        ref var c = ref _flows.Find(key, key.Hash());
+        ref var c = ref _flows.Find(key, key.TableHash());
         return Unsafe.IsNullRef(ref c) ? default : c;
     }
 

@@ -22,18 +22,27 @@ internal struct Mapping
 
 /// <summary>Lookup key of the outbound direction: (protocol, inside address:port, remote address:port).
 /// ICMP echo uses the identifier as the inside port and 0 as the remote port.</summary>
-internal readonly struct OutKey(byte protocol, uint inside, ushort insidePort, uint remote, ushort remotePort) : IEquatable<OutKey>
+internal readonly struct OutKey(byte protocol, uint inside, ushort insidePort, uint remote, ushort remotePort)
 {
-    private readonly ulong _a = (ulong)inside << 32 | remote;
-    private readonly ulong _b = (ulong)protocol << 32 | (uint)insidePort << 16 | remotePort;
+    private readonly uint _inside = inside, _remote = remote;
+    private readonly ushort _insidePort = insidePort, _remotePort = remotePort;
+    private readonly byte _protocol = protocol;
 
-    public bool Equals(OutKey other) => _a == other._a && _b == other._b;
-    public override bool Equals(object? obj) => obj is OutKey k && Equals(k);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public override int GetHashCode()
+    /// <summary>A well-mixed 32-bit hash (its low bits pick the index slot).</summary>
+    public uint Hash
     {
-        ulong x = (_a ^ (_b * 0x9E3779B97F4A7C15UL)) * 0xBF58476D1CE4E5B9UL;
-        return (int)(x >> 32) ^ (int)x;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            ulong a = (ulong)_inside << 32 | _remote;
+            ulong b = (ulong)_protocol << 32 | (uint)_insidePort << 16 | _remotePort;
+            ulong x = (a ^ (b * 0x9E3779B97F4A7C15UL)) * 0xBF58476D1CE4E5B9UL;
+            return (uint)(x >> 32) ^ (uint)x;
+        }
     }
+
+    /// <summary>Whether <paramref name="m"/> is this connection's mapping.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool Matches(in Mapping m) => m.InsideAddress == _inside && m.RemoteAddress == _remote
+        && m.InsidePort == _insidePort && m.RemotePort == _remotePort && m.Protocol == _protocol;
 }

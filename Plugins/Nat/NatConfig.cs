@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Switchboard.Sdk;
 
 namespace Switchboard.Plugins.Nat;
@@ -43,8 +44,27 @@ public sealed class NatConfig
     public static ulong Key(byte proto, uint address, ushort port) => (ulong)proto << 48 | (ulong)address << 16 | port;
     public static ulong Endpoint(uint address, ushort port) => (ulong)address << 16 | port;
 
-    /// <summary>Whether <paramref name="address"/> is one of ours on the outside (SNAT pool or DNAT public address).</summary>
-    public bool IsPublic(uint address) => PoolIndex.ContainsKey(address) || DnatAddresses.Contains(address);
+    /// <summary>Whether <paramref name="address"/> is one of ours on the outside (SNAT pool or DNAT public address).
+    /// Addresses outside the lowest..highest public address (most packets) are answered without a lookup.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool IsPublic(uint address) =>
+        address - _publicLow <= _publicSpan && (PoolIndex.ContainsKey(address) || DnatAddresses.Contains(address));
+
+    /// <summary>The lowest public address and the distance to the highest (unsigned, so the range check is one
+    /// compare). Until <see cref="IndexPublicRange"/> narrows it, every address is looked up.</summary>
+    private uint _publicLow, _publicSpan = uint.MaxValue;
+
+    /// <summary>Narrow the range <see cref="IsPublic"/> looks up in to the configured public addresses.</summary>
+    private void IndexPublicRange()
+    {
+        var all = Pool.Concat(DnatAddresses).ToArray();
+        if (all.Length == 0) return;
+        _publicLow = all.Min();
+        _publicSpan = all.Max() - _publicLow;
+    }
+
+    /// <summary>Whether DNAT has any rule (outbound packets skip the reverse lookup otherwise).</summary>
+    public bool DnatEnabled => DnatForward.Count > 0;
 
     public bool IsInside(uint address)
     {
@@ -101,7 +121,7 @@ public sealed class NatConfig
         t.RejectUnknownKeys("tcpEstablished", "tcpTransitory", "udp", "icmp");
         double sweep = cfg.GetNumber("sweepSeconds", 1);
         if (sweep is < 0.001 or > 3600) throw new ConfigException($"{cfg.Path}.sweepSeconds", $"{sweep} is outside 0.001..3600");
-        return new NatConfig
+        var config = new NatConfig
         {
             InsideNets = inside,
             Pool = pool.ToArray(),
@@ -120,6 +140,8 @@ public sealed class NatConfig
             MaxMappings = (int)cfg.GetInt("maxMappings", 65536, 16, 16_777_216),
             SweepSeconds = sweep,
         };
+        config.IndexPublicRange();
+        return config;
     }
 
     private static (ushort, ushort) ParseRange(string text, string path)

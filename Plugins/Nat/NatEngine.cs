@@ -117,7 +117,7 @@ internal sealed class NatEngine(NatConfig cfg, NatTable table)
                 if (proto == Ipv4.ProtoTcp) { sport = p.Tcp.SourcePort; dport = p.Tcp.DestinationPort; tcpBits = TcpBits(p.Tcp.Flags, inbound: false); }
                 else { sport = p.Udp.SourcePort; dport = p.Udp.DestinationPort; }
                 // A reply of a forwarded (DNAT) connection leaves with the public endpoint it was addressed to.
-                if (cfg.DnatReverse.TryGetValue(NatConfig.Key(proto, src, sport), out ulong pub))
+                if (cfg.DnatEnabled && cfg.DnatReverse.TryGetValue(NatConfig.Key(proto, src, sport), out ulong pub))
                 {
                     Rewrite.Endpoint(p, source: true, (uint)(pub >> 16), (ushort)pub);
                     _c.DnatOut++;

@@ -69,7 +69,7 @@ public sealed partial class NatTable
     {
         if (_freeCount == 0 || !_cfg.PoolIndex.TryGetValue(publicAddress, out int pool)) return false;
         var key = new OutKey(proto, inside, insidePort, remote, remotePort);
-        if (_out.ContainsKey(key)) return false;
+        if (_out.Find(key) >= 0) return false;
         ref var block = ref _blocks[pool * 3 + ProtoIndex(proto)];
         block ??= new PortBlock(_ports.First(_core), _ports.Count(_core));
         int slot = _free[_freeCount - 1];

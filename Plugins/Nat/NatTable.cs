@@ -16,7 +16,7 @@ public sealed partial class NatTable
     private readonly PortPartition _ports;
     private readonly int _core;
     private readonly PortBlock?[] _blocks;
-    private readonly Dictionary<OutKey, int> _out;
+    private readonly OutboundIndex _out;
     private readonly Mapping[] _maps;
     private readonly int[] _free;
     private int _freeCount;
@@ -28,8 +28,8 @@ public sealed partial class NatTable
         _core = core;
         _ports = new PortPartition(cfg.PortMin, cfg.PortMax, cores);
         _blocks = new PortBlock?[cfg.Pool.Length * 3];
-        _out = new Dictionary<OutKey, int>(cfg.MaxMappings);
         _maps = new Mapping[cfg.MaxMappings];
+        _out = new OutboundIndex(_maps);
         _free = new int[cfg.MaxMappings];
         for (int i = 0; i < _free.Length; i++) _free[i] = _free.Length - 1 - i; // pop slot 0 first
         _freeCount = _free.Length;
@@ -52,7 +52,8 @@ public sealed partial class NatTable
     internal static int ProtoIndex(byte proto) => proto switch { Ipv4.ProtoTcp => 0, Ipv4.ProtoUdp => 1, _ => 2 };
 
     /// <summary>The mapping slot of an outbound connection, or -1.</summary>
-    internal int FindOutbound(in OutKey key) => _out.TryGetValue(key, out int slot) ? slot : -1;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal int FindOutbound(in OutKey key) => _out.Find(key);
 
     /// <summary>The mapping slot owning public port <paramref name="port"/> of pool address <paramref name="poolIndex"/>, or -1.</summary>
     internal int FindInbound(int poolIndex, byte proto, ushort port) =>
@@ -109,7 +110,7 @@ public sealed partial class NatTable
     private void Release(int slot)
     {
         ref var m = ref _maps[slot];
-        _out.Remove(new OutKey(m.Protocol, m.InsideAddress, m.InsidePort, m.RemoteAddress, m.RemotePort));
+        _out.Remove(new OutKey(m.Protocol, m.InsideAddress, m.InsidePort, m.RemoteAddress, m.RemotePort), slot);
         _blocks[m.PoolIndex * 3 + ProtoIndex(m.Protocol)]!.Free(m.PublicPort);
         m = default;
         _free[_freeCount++] = slot;

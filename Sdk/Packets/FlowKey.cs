@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 
 namespace Switchboard.Sdk;
@@ -29,6 +31,22 @@ public readonly record struct FlowKey(ulong SourceHigh, ulong SourceLow, ulong D
         return (uint)(Mix(h) >> 32);
     }
 
+    /// <summary>
+    /// A cheaper hash for a per-core hash table keyed by flows (e.g. <see cref="State.FlowTable{TValue}"/>): one
+    /// splitmix64 round over the folded key (<see cref="Hash"/> runs five in a chain, ~40 cycles of latency per packet).
+    /// Stable, but not interchangeable with <see cref="Hash"/>: use <see cref="Hash"/> wherever the value must agree with
+    /// other components (shuffles, Maglev positions), and one of the two consistently for a given table.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint TableHash()
+    {
+        // Low words: for IPv4 (src, dst) fold injectively into one word (the destination rotated by 32).
+        ulong a = SourceLow ^ BitOperations.RotateLeft(DestinationLow, 32)
+            ^ (SourceHigh ^ BitOperations.RotateLeft(DestinationHigh, 17)) * 0xC2B2AE3D27D4EB4FUL; // IPv6: the high words too
+        ulong b = (ulong)Protocol << 32 | (uint)SourcePort << 16 | DestinationPort;
+        return (uint)(Mix(a ^ (b * 0x9E3779B97F4A7C15UL)) >> 32);
+    }
+
     /// <summary>A hash equal for both directions of a connection: the hash of whichever direction has the
     /// smaller (address, port) endpoint as its source. Stable across cores and runs.</summary>
     public uint SymmetricHash()
@@ -57,28 +75,28 @@ public readonly record struct FlowKey(ulong SourceHigh, ulong SourceLow, ulong D
     public static unsafe bool TryGet(Packet packet, out FlowKey key)
     {
         ref var h = ref packet.Desc->Headers;
-        for (int i = h.Depth - 1; i >= 0; i--)
+        int i = h.Depth - 1;
+        while (i >= 0 && h.Kinds[i] is not ((byte)HeaderKind.Ipv4 or (byte)HeaderKind.Ipv6)) i--;
+        if (i < 0)
         {
-            var kind = (HeaderKind)h.Kinds[i];
-            if (kind is not (HeaderKind.Ipv4 or HeaderKind.Ipv6)) continue;
-            byte* ip = packet.Desc->Data + h.Offsets[i];
-            int l4 = h.Offsets[i] + h.Lengths[i];
-            ReadPorts(packet, l4, out var sp, out var dp);
-            if (kind == HeaderKind.Ipv4)
-            {
-                uint src = (uint)(ip[12] << 24 | ip[13] << 16 | ip[14] << 8 | ip[15]);
-                uint dst = (uint)(ip[16] << 24 | ip[17] << 16 | ip[18] << 8 | ip[19]);
-                key = Ipv4(src, dst, sp, dp, h.IpProtocol);
-            }
-            else
-            {
-                ref var v6 = ref Unsafe.AsRef<Sdk.Ipv6>(ip);
-                key = new FlowKey(v6.Source.High, v6.Source.Low, v6.Destination.High, v6.Destination.Low, sp, dp, h.IpProtocol);
-            }
-            return true;
+            key = default;
+            return false;
         }
-        key = default;
-        return false;
+        byte* ip = packet.Desc->Data + h.Offsets[i];
+        int l4 = h.Offsets[i] + h.Lengths[i];
+        ReadPorts(packet, l4, out var sp, out var dp);
+        if (h.Kinds[i] == (byte)HeaderKind.Ipv4)
+        {
+            // Source and destination are adjacent: one 8-byte load, byte-swapped (the high half is the source).
+            ulong both = BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ulong>(ip + 12));
+            key = Ipv4((uint)(both >> 32), (uint)both, sp, dp, h.IpProtocol);
+        }
+        else
+        {
+            ref var v6 = ref Unsafe.AsRef<Sdk.Ipv6>(ip);
+            key = new FlowKey(v6.Source.High, v6.Source.Low, v6.Destination.High, v6.Destination.Low, sp, dp, h.IpProtocol);
+        }
+        return true;
     }
 
     /// <summary>Hash of the packet's flow; 0 when it has no parsed IP header. Cached on the packet.</summary>
@@ -106,12 +124,13 @@ public readonly record struct FlowKey(ulong SourceHigh, ulong SourceLow, ulong D
         byte proto = h.IpProtocol;
         if (proto is Sdk.Ipv4.ProtoTcp or Sdk.Ipv4.ProtoUdp && end - l4 >= 4)
         {
-            src = (ushort)(p[l4] << 8 | p[l4 + 1]);
-            dst = (ushort)(p[l4 + 2] << 8 | p[l4 + 3]);
+            uint ports = BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<uint>(p + l4)); // one load for both
+            src = (ushort)(ports >> 16);
+            dst = (ushort)ports;
         }
         else if (proto is Sdk.Ipv4.ProtoIcmp or Sdk.Ipv4.ProtoIcmpv6 && end - l4 >= 6 && IsEcho(proto, p[l4]))
         {
-            src = dst = (ushort)(p[l4 + 4] << 8 | p[l4 + 5]);
+            src = dst = BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ushort>(p + l4 + 4));
         }
     }
 

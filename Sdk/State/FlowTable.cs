@@ -6,10 +6,10 @@ namespace Switchboard.Sdk.State;
 /// <summary>
 /// A bounded per-core flow table: <see cref="FlowKey"/> to <typeparamref name="TValue"/>. Entries are kept dense
 /// (in arrival order, removal moves the last entry into the hole), found through an open-addressing index of
-/// entry numbers (linear probing, at most half full) keyed by the hash the caller already has
-/// (<see cref="FlowKey.Hash"/>). So a lookup is one hash, a 4-byte index slot and the entry, and the memory a
-/// lookup touches stays proportional to the flows actually present: entries are dense, and the index in use is a
-/// prefix of its preallocated array that doubles (rehashing the dense entries, no allocation) when it gets half
+/// entry numbers (linear probing, at most half full) keyed by the hash the caller passes (usually
+/// <see cref="FlowKey.TableHash"/>, the cheap one; <see cref="FlowKey.Hash"/> works too, but one of them for every
+/// call). So a lookup is one hash, a 4-byte index slot and the entry, and the memory a lookup touches stays
+/// proportional to the flows actually present: entries are dense, and the index in use is a prefix of its preallocated array that doubles (rehashing the dense entries, no allocation) when it gets half
 /// full, so 1 000 flows in a table sized for 64 K use a 16 KB index, not 512 KB. Sweeps walk a dense array, and
 /// nothing allocates after construction. Full means <see cref="Capacity"/> flows: new flows are then refused (the caller decides what
 /// that means) rather than growing on the packet path. Not thread-safe: one core owns it (partitioned state,
@@ -46,7 +46,7 @@ public sealed class FlowTable<TValue> where TValue : struct
     /// <summary>Flows held now.</summary>
     public int Count { get; private set; }
 
-    /// <summary>The value of <paramref name="key"/> (whose <see cref="FlowKey.Hash"/> is <paramref name="hash"/>),
+    /// <summary>The value of <paramref name="key"/> (whose hash, e.g. <see cref="FlowKey.TableHash"/>, is <paramref name="hash"/>),
     /// added as <c>default</c> when new (<paramref name="added"/>). When the table is full and the key is new,
     /// nothing is added and the result is a null reference (test with <see cref="Unsafe.IsNullRef{T}(ref readonly T)"/>
     /// or use <see cref="TryGetOrAdd"/>). The reference is valid until the next add or removal.</summary>
