@@ -15,18 +15,32 @@ internal static unsafe class HeaderParser
     /// <summary>More extension headers than this is treated as an attack (RFC 8504 §5.3 lets nodes set limits).</summary>
     internal const int MaxIpv6Extensions = 8;
 
+    /// <remarks>The common refusals are decided inline (a transport header the IP header does not name, IPv6 after an
+    /// Ethernet header whose EtherType is another), with the status the full parser would give: a try-parse that does
+    /// not apply then costs a load and a compare.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ParseStatus Parse(PacketDesc* d, HeaderKind kind) => kind switch
     {
         HeaderKind.Ethernet => ParseEthernet(d),
         HeaderKind.Ipv4 => ParseIpv4(d),
-        HeaderKind.Ipv6 => ParseIpv6(d),
-        HeaderKind.Tcp => ParseTcp(d),
-        HeaderKind.Udp => ParseUdp(d),
-        HeaderKind.Icmp => ParseIcmp(d, Ipv4.ProtoIcmp, HeaderKind.Icmp),
-        HeaderKind.Icmpv6 => ParseIcmp(d, Ipv4.ProtoIcmpv6, HeaderKind.Icmpv6),
+        HeaderKind.Ipv6 => EtherTypeIsNot(d, Ethernet.TypeIpv6) ? ParseStatus.NotThisProtocol : ParseIpv6(d),
+        HeaderKind.Tcp => d->Headers.IpProtocol != Ipv4.ProtoTcp ? ParseStatus.NotThisProtocol : ParseTcp(d),
+        HeaderKind.Udp => d->Headers.IpProtocol != Ipv4.ProtoUdp ? ParseStatus.NotThisProtocol : ParseUdp(d),
+        HeaderKind.Icmp => d->Headers.IpProtocol != Ipv4.ProtoIcmp ? ParseStatus.NotThisProtocol : ParseIcmp(d, Ipv4.ProtoIcmp, HeaderKind.Icmp),
+        HeaderKind.Icmpv6 => d->Headers.IpProtocol != Ipv4.ProtoIcmpv6 ? ParseStatus.NotThisProtocol : ParseIcmp(d, Ipv4.ProtoIcmpv6, HeaderKind.Icmpv6),
         _ => ParseStatus.NotThisProtocol,
     };
+
+    /// <summary>True when the stack is exactly one Ethernet header whose EtherType is not <paramref name="type"/> (then no
+    /// IP header of that version can follow: <see cref="NextIs"/> says the same).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool EtherTypeIsNot(PacketDesc* d, ushort type)
+    {
+        ref var h = ref d->Headers;
+        if (h.Depth != 1 || h.Kinds[0] != (byte)HeaderKind.Ethernet) return false;
+        byte* end = d->Data + h.Offsets[0] + h.Lengths[0];
+        return (end[-2] << 8 | end[-1]) != type;
+    }
 
     /// <summary>Pop the top header (deparse): its bytes become payload again. Popping an IP header
     /// restores the IP state (protocol, datagram end, fragment flags) of the IP header below it, or clears it.</summary>

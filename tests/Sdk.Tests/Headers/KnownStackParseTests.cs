@@ -85,4 +85,24 @@ public sealed unsafe class KnownStackParseTests
         Assert.That(ok, Is.GreaterThan(5), "the cases include frames that parse");
         Assert.That(checkedFrames - ok, Is.GreaterThan(40), "and frames that do not");
     }
+
+    [Test]
+    public void InlineRefusals_GiveTheFullParsersStatus_AndLeaveTheStack()
+    {
+        var d = TestPool.Make(Support.Frames.Udp());
+        try
+        {
+            d->Headers.Clear();
+            Assert.That(HeaderParser.Parse(d, HeaderKind.Ethernet), Is.EqualTo(ParseStatus.Ok));
+            Assert.That(HeaderParser.Parse(d, HeaderKind.Ipv6), Is.EqualTo(ParseStatus.NotThisProtocol), "IPv6 after an IPv4 EtherType");
+            Assert.That(HeaderParser.Parse(d, HeaderKind.Ipv4), Is.EqualTo(ParseStatus.Ok));
+            var before = new ReadOnlySpan<byte>(&d->Headers, sizeof(HeaderStack)).ToArray();
+            foreach (var k in new[] { HeaderKind.Tcp, HeaderKind.Icmp, HeaderKind.Icmpv6, HeaderKind.Ipv6 })
+                Assert.That(HeaderParser.Parse(d, k), Is.EqualTo(ParseStatus.NotThisProtocol), k.ToString());
+            Assert.That(new ReadOnlySpan<byte>(&d->Headers, sizeof(HeaderStack)).ToArray(), Is.EqualTo(before));
+            Assert.That(HeaderParser.Parse(d, HeaderKind.Udp), Is.EqualTo(ParseStatus.Ok));
+            Assert.That(HeaderParser.Parse(d, HeaderKind.Udp), Is.EqualTo(ParseStatus.NotThisProtocol), "UDP on top of UDP: the protocol matches, the top does not");
+        }
+        finally { TestPool.Free(d); }
+    }
 }
