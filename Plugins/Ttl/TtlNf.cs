@@ -17,11 +17,12 @@ public sealed class TtlNf : INetworkFunction
         public void Transform(Packet p)
         {
             ref var ip = ref p.Ipv4;
-            if (ip.Ttl == 0) return; // already expired: leave it for the filter (no wrap to 255)
+            byte ttl = ip.Ttl;
+            if (ttl == 0) return; // already expired: leave it for the filter (no wrap to 255)
             // TTL is the high byte of the 16-bit word it shares with the protocol (RFC 1624 update).
-            ushort before = (ushort)(ip.Ttl << 8 | ip.Protocol);
-            ip.Ttl--;
-            ip.Checksum = Checksum.Update(ip.Checksum, before, (ushort)(ip.Ttl << 8 | ip.Protocol));
+            ushort before = (ushort)(ttl << 8 | ip.Protocol);
+            ip.Ttl = (byte)(ttl - 1);
+            ip.Checksum = Checksum.Update(ip.Checksum, before, (ushort)(before - 0x100));
         }
     }
 

@@ -53,10 +53,11 @@ public static class Checksum
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ushort Update(ushort checksum, ushort oldValue, ushort newValue)
     {
-        uint sum = (uint)(ushort)~checksum + (ushort)~oldValue + newValue;
+        // 16-bit complements as xors on the zero-extended values: no re-extension after each step.
+        uint sum = (checksum ^ 0xFFFFu) + (oldValue ^ 0xFFFFu) + newValue;
         sum = (sum & 0xFFFF) + (sum >> 16);
         sum = (sum & 0xFFFF) + (sum >> 16);
-        return (ushort)~sum;
+        return (ushort)(sum ^ 0xFFFF);
     }
 
     /// <summary>

@@ -266,9 +266,12 @@ internal static unsafe class HeaderParser
     internal static ParseStatus ParseIpv4AfterEthernet(PacketDesc* d)
     {
         ref var h = ref d->Headers;
-        int off = h.Lengths[0];
+        byte* data = d->Data;
+        // Untagged IPv4 (the EtherType at 12 says so) has its header at 14: no need to wait for the Ethernet
+        // length just stored on the stack.
+        int off = data[12] == 0x08 && data[13] == 0x00 ? Ethernet.Size : h.Lengths[0];
         int avail = d->Length - off;
-        byte* p = d->Data + off;
+        byte* p = data + off;
         if (avail >= Ipv4.MinSize && p[-2] == 0x08 && p[-1] == 0x00 && p[0] == 0x45)
         {
             int total = p[2] << 8 | p[3];
