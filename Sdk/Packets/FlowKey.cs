@@ -75,6 +75,17 @@ public readonly record struct FlowKey(ulong SourceHigh, ulong SourceLow, ulong D
     public static unsafe bool TryGet(Packet packet, out FlowKey key)
     {
         ref var h = ref packet.Desc->Headers;
+        int v4 = h.ByKind[(int)HeaderKind.Ipv4];
+        if (v4 != PacketDesc.Absent && h.ByKind[(int)HeaderKind.Ipv6] == PacketDesc.Absent)
+        {
+            // Only IPv4 parsed (the usual case): the top-most IP header is the last IPv4 pushed, found through the
+            // per-kind index without walking the stack; its length is its IHL, as the parser pushed it.
+            byte* ip4 = packet.Desc->Data + v4;
+            ReadPorts(packet, v4 + (ip4[0] & 0xF) * 4, out var sp4, out var dp4);
+            ulong both4 = BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ulong>(ip4 + 12));
+            key = Ipv4((uint)(both4 >> 32), (uint)both4, sp4, dp4, h.IpProtocol);
+            return true;
+        }
         int i = h.Depth - 1;
         while (i >= 0 && h.Kinds[i] is not ((byte)HeaderKind.Ipv4 or (byte)HeaderKind.Ipv6)) i--;
         if (i < 0)

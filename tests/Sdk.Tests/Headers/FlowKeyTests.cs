@@ -124,6 +124,21 @@ public unsafe class FlowKeyTests
     }
 
     [Test]
+    public void Ipv4Only_OptionsSkipped_InnerOfIpv4InIpv4_AndIpv4InIpv6()
+    {
+        // With only IPv4 parsed the key comes from the per-kind index: the ports still follow the options, a tunnel
+        // still gives the inner header, and IPv4 inside IPv6 takes the stack walk to the same answer.
+        var options = Cat(Ip4(Ipv4.ProtoUdp, 8, options: [1, 1, 1, 1, 1, 1, 1, 0], src: 7, dst: 9), Udp(4321, 53, 0));
+        var withOptions = KeyOf(Cat(Eth(Ethernet.TypeIpv4), options), HeaderKind.Ethernet, HeaderKind.Ipv4);
+        Assert.That(withOptions, Is.EqualTo(FlowKey.Ipv4(7, 9, 4321, 53, Ipv4.ProtoUdp)));
+        var inner = Cat(Ip4(Ipv4.ProtoTcp, 20, src: 3, dst: 4), Tcp(1000, 2000));
+        var v4InV4 = KeyOf(Cat(Eth(Ethernet.TypeIpv4), Ip4(4, inner.Length), inner), HeaderKind.Ethernet, HeaderKind.Ipv4, HeaderKind.Ipv4, HeaderKind.Tcp);
+        Assert.That(v4InV4, Is.EqualTo(FlowKey.Ipv4(3, 4, 1000, 2000, Ipv4.ProtoTcp)));
+        var v4InV6 = KeyOf(Cat(Eth(Ethernet.TypeIpv6), Ip6(4, inner.Length), inner), HeaderKind.Ethernet, HeaderKind.Ipv6, HeaderKind.Ipv4);
+        Assert.That(v4InV6, Is.EqualTo(FlowKey.Ipv4(3, 4, 1000, 2000, Ipv4.ProtoTcp)));
+    }
+
+    [Test]
     public void PortsOutsideTheDatagram_AreNotRead()
     {
         // IPv4 says TCP but carries only 2 bytes of it; the bytes after the datagram are padding.
