@@ -237,25 +237,9 @@ internal static unsafe class HeaderParser
 
     private static ParseStatus ParseIpv4(PacketDesc* d)
     {
-        // Fast path for the common case: IPv4 without options straight after Ethernet, datagram
-        // fully present. Anything else (options, tunnels, errors) takes the general path, which
-        // gives the precise status.
         ref var h = ref d->Headers;
-        if (h.Depth == 1 && h.Kinds[0] == (byte)HeaderKind.Ethernet)
-        {
-            int off = h.Offsets[0] + h.Lengths[0];
-            int avail = d->Length - off;
-            byte* p = d->Data + off;
-            if (avail >= Ipv4.MinSize && p[-2] == 0x08 && p[-1] == 0x00 && p[0] == 0x45)
-            {
-                int total = p[2] << 8 | p[3];
-                if (total >= Ipv4.MinSize && total <= avail)
-                {
-                    PushIpv4Second(ref h, p, off, total);
-                    return ParseStatus.Ok;
-                }
-            }
-        }
+        if (h.Depth == 1 && h.Kinds[0] == (byte)HeaderKind.Ethernet && TryPushIpv4AfterEthernet(d, h.Offsets[0] + h.Lengths[0]))
+            return ParseStatus.Ok;
         return ParseIp(d, HeaderKind.Ipv4);
     }
 
@@ -265,30 +249,26 @@ internal static unsafe class HeaderParser
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static ParseStatus ParseIpv4AfterEthernet(PacketDesc* d)
     {
-        ref var h = ref d->Headers;
         byte* data = d->Data;
         // Untagged IPv4 (the EtherType at 12 says so) has its header at 14: no need to wait for the Ethernet
         // length just stored on the stack.
-        int off = data[12] == 0x08 && data[13] == 0x00 ? Ethernet.Size : h.Lengths[0];
-        int avail = d->Length - off;
-        byte* p = data + off;
-        if (avail >= Ipv4.MinSize && p[-2] == 0x08 && p[-1] == 0x00 && p[0] == 0x45)
-        {
-            int total = p[2] << 8 | p[3];
-            if (total >= Ipv4.MinSize && total <= avail)
-            {
-                PushIpv4Second(ref h, p, off, total);
-                return ParseStatus.Ok;
-            }
-        }
-        return ParseIp(d, HeaderKind.Ipv4);
+        int off = data[12] == 0x08 && data[13] == 0x00 ? Ethernet.Size : d->Headers.Lengths[0];
+        return TryPushIpv4AfterEthernet(d, off) ? ParseStatus.Ok : ParseIp(d, HeaderKind.Ipv4);
     }
 
-    /// <summary>Push an option-less IPv4 header at <paramref name="off"/> as the second entry (after Ethernet), with its
-    /// IP state: NetworkEnd, Depth and IpProtocol in one store, the fragment flags in another.</summary>
+    /// <summary>The common case of IPv4 right after the only (Ethernet) header, which ends at <paramref name="off"/>:
+    /// an option-less header, datagram fully present. Pushes it as the second entry with its IP state (NetworkEnd,
+    /// Depth and IpProtocol in one store, the fragment flags in another) and returns true; anything else (options,
+    /// errors) returns false for the general path, which gives the precise status.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PushIpv4Second(ref HeaderStack h, byte* p, int off, int total)
+    private static bool TryPushIpv4AfterEthernet(PacketDesc* d, int off)
     {
+        int avail = d->Length - off;
+        byte* p = d->Data + off;
+        if (avail < Ipv4.MinSize || p[-2] != 0x08 || p[-1] != 0x00 || p[0] != 0x45) return false;
+        int total = p[2] << 8 | p[3];
+        if (total < Ipv4.MinSize || total > avail) return false;
+        ref var h = ref d->Headers;
         int frag = (p[6] << 8 | p[7]) & 0x3FFF;
         h.Kinds[1] = (byte)HeaderKind.Ipv4;
         h.Offsets[1] = (ushort)off;
@@ -297,6 +277,7 @@ internal static unsafe class HeaderParser
         byte* s = (byte*)Unsafe.AsPointer(ref h);
         Unsafe.WriteUnaligned(s + HeaderStack.OffNetworkEnd, (uint)(ushort)(off + total) | 2u << 16 | (uint)p[9] << 24);
         Unsafe.WriteUnaligned(s + HeaderStack.OffFragment, (ushort)((frag != 0 ? 1 : 0) | ((frag & 0x1FFF) != 0 ? 0x100 : 0)));
+        return true;
     }
 
     private static ParseStatus ParseIpv6(PacketDesc* d) => ParseIp(d, HeaderKind.Ipv6);

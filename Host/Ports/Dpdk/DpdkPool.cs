@@ -67,8 +67,6 @@ internal sealed unsafe class DpdkPool : IBufferPool, IDisposable
         DpdkNative.PoolCacheFlush(Mempool);
     }
 
-    /// <summary>The registered id of a live DPDK pool by its rte_mempool, or 0.</summary>
-    public static ushort IdOf(nint mempool) => BufferPools.IdOfMempool(mempool);
 
     public string Name { get; }
     public nint Mempool { get; }

@@ -236,7 +236,7 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
     [MethodImpl(MethodImplOptions.NoInlining)]
     private bool Adopt(int queue, PacketDesc* d)
     {
-        if (d->Segments == 1 && DpdkPool.IdOf(d->Mempool) != 0) return true;
+        if (d->Segments == 1 && BufferPools.IdOfMempool(d->Mempool) != 0) return true;
         RxMultiSegment[queue * 8]++;
         nint m = Mbuf.Of(d);
         DpdkNative.MbufFreeBulk(&m, 1);
