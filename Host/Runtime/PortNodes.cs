@@ -48,16 +48,20 @@ internal sealed class NfEntryNode : StageNode;
 
 internal unsafe struct NfEntryStage(NfEntryNode node) : IStage
 {
+    public static int Count => 1;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly bool Run(PacketDesc* d, ref int mark)
+    public readonly int Run(PacketDesc* d, ref int mark, int at)
     {
         d->Headers.Clear();
         d->FlowHash = 0; // an earlier NF may have rewritten addresses (NAT)
-        return true;
+        return Outcome.Keep;
     }
 
+    public readonly bool RunFrom(PacketDesc* d, ref int mark, int at, int from) => Run(d, ref mark, at) == Outcome.Keep;
+
     public readonly void Settle(ref int remaining) => node.Credit(remaining, 0);
-    public readonly Node? Fault(int index) => null;
+    public readonly Node? Fault(int mark, int at) => null;
 }
 
 /// <summary>Where packets leave an NF: counts its output and hands it to its slot's continuation (read

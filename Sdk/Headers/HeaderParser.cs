@@ -98,18 +98,23 @@ internal static unsafe class HeaderParser
 
     /// <summary>Parse Ethernet onto a stack known to be empty (right after an NF's entry cleared it): the same checks
     /// and result as <see cref="ParseEthernet"/>, without reading the stack back.</summary>
+    internal static ParseStatus ParseEthernetFirst(PacketDesc* d) =>
+        TryPushUntaggedEthernetFirst(d) ? ParseStatus.Ok : ParseEthernet(d);
+
+    /// <summary>The common case of <see cref="ParseEthernetFirst"/>, decided inline: an untagged frame (the stack is empty)
+    /// gets its 14-byte header pushed. False pushes nothing: the frame is short or tagged, for the general parse to decide.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static ParseStatus ParseEthernetFirst(PacketDesc* d)
+    internal static bool TryPushUntaggedEthernetFirst(PacketDesc* d)
     {
-        var status = EthernetLength(d->Data, d->Length, out int len);
-        if (status != ParseStatus.Ok) return status;
+        byte* p = d->Data;
+        if (d->Length < Ethernet.Size || (p[12] << 8 | p[13]) is Ethernet.TypeVlan or Ethernet.TypeQinQ) return false;
         ref var h = ref d->Headers;
         h.Kinds[0] = (byte)HeaderKind.Ethernet;
         h.Offsets[0] = 0;
-        h.Lengths[0] = (ushort)len;
+        h.Lengths[0] = Ethernet.Size;
         h.ByKind[(int)HeaderKind.Ethernet] = 0;
         h.Depth = 1;
-        return ParseStatus.Ok;
+        return true;
     }
 
     /// <summary>The Ethernet header's length at <paramref name="p"/> (VLAN tags included), <paramref name="avail"/> bytes available.</summary>
@@ -246,37 +251,60 @@ internal static unsafe class HeaderParser
     /// <summary>Parse IPv4 onto a stack known to hold exactly one Ethernet header and no IP state (an NF's entry, then
     /// <see cref="ParseEthernetFirst"/>): the same checks and result as <see cref="ParseIpv4"/>, with the common case's
     /// stack writes merged.</summary>
+    internal static ParseStatus ParseIpv4AfterEthernet(PacketDesc* d) =>
+        TryPushIpv4AfterOnlyEthernet(d) ? ParseStatus.Ok : ParseIp(d, HeaderKind.Ipv4);
+
+    /// <summary>The common case of <see cref="ParseIpv4AfterEthernet"/>, decided inline: an untagged frame (its EtherType
+    /// at byte 12 says IPv4) has the header at 14, read without waiting for the Ethernet entry just stored; a tagged one
+    /// goes by that entry's length. False pushes nothing and leaves the packet to the general parse.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static ParseStatus ParseIpv4AfterEthernet(PacketDesc* d)
+    internal static bool TryPushIpv4AfterOnlyEthernet(PacketDesc* d)
     {
         byte* data = d->Data;
-        // Untagged IPv4 (the EtherType at 12 says so) has its header at 14: no need to wait for the Ethernet
-        // length just stored on the stack.
-        int off = data[12] == 0x08 && data[13] == 0x00 ? Ethernet.Size : d->Headers.Lengths[0];
-        return TryPushIpv4AfterEthernet(d, off) ? ParseStatus.Ok : ParseIp(d, HeaderKind.Ipv4);
+        if (data[12] != 0x08 || data[13] != 0x00) return TryPushIpv4AfterEthernet(d, d->Headers.Lengths[0]);
+        return TryPushIpv4At(d, data + Ethernet.Size, Ethernet.Size);
     }
 
+    /// <summary>The general IPv4 parse (out of line): what a known-stack fast path leaves to it.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static ParseStatus ParseIpv4General(PacketDesc* d) => ParseIp(d, HeaderKind.Ipv4);
+
+    /// <summary>The general Ethernet parse (out of line): what <see cref="TryPushUntaggedEthernetFirst"/> leaves to it.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static ParseStatus ParseEthernetGeneral(PacketDesc* d) => ParseEthernet(d);
+
+    /// <summary><see cref="Parse"/> out of line: the reason a packet an inline parse refused gives.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static ParseStatus ParseOutOfLine(PacketDesc* d, HeaderKind kind) => Parse(d, kind);
+
     /// <summary>The common case of IPv4 right after the only (Ethernet) header, which ends at <paramref name="off"/>:
-    /// an option-less header, datagram fully present. Pushes it as the second entry with its IP state (NetworkEnd,
-    /// Depth and IpProtocol in one store, the fragment flags in another) and returns true; anything else (options,
-    /// errors) returns false for the general path, which gives the precise status.</summary>
+    /// an option-less header, datagram fully present. Pushes it as the second entry with its IP state and returns true;
+    /// anything else (options, errors) returns false for the general path, which gives the precise status.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool TryPushIpv4AfterEthernet(PacketDesc* d, int off)
     {
-        int avail = d->Length - off;
         byte* p = d->Data + off;
-        if (avail < Ipv4.MinSize || p[-2] != 0x08 || p[-1] != 0x00 || p[0] != 0x45) return false;
+        return p[-2] == 0x08 && p[-1] == 0x00 && TryPushIpv4At(d, p, off);
+    }
+
+    /// <summary><see cref="TryPushIpv4AfterEthernet"/> once the EtherType is known to say IPv4: the header at
+    /// <paramref name="p"/>, <paramref name="off"/> bytes into the packet. The entry goes in with three stores and the IP
+    /// state with two (NetworkEnd, Depth and IpProtocol in one; the fragment word copied as it is).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryPushIpv4At(PacketDesc* d, byte* p, int off)
+    {
+        int avail = d->Length - off;
+        if (avail < Ipv4.MinSize || p[0] != 0x45) return false;
         int total = p[2] << 8 | p[3];
         if (total < Ipv4.MinSize || total > avail) return false;
         ref var h = ref d->Headers;
-        int frag = (p[6] << 8 | p[7]) & 0x3FFF;
         h.Kinds[1] = (byte)HeaderKind.Ipv4;
         h.Offsets[1] = (ushort)off;
         h.Lengths[1] = Ipv4.MinSize;
         h.ByKind[(int)HeaderKind.Ipv4] = (ushort)off;
         byte* s = (byte*)Unsafe.AsPointer(ref h);
         Unsafe.WriteUnaligned(s + HeaderStack.OffNetworkEnd, (uint)(ushort)(off + total) | 2u << 16 | (uint)p[9] << 24);
-        Unsafe.WriteUnaligned(s + HeaderStack.OffFragment, (ushort)((frag != 0 ? 1 : 0) | ((frag & 0x1FFF) != 0 ? 0x100 : 0)));
+        Unsafe.WriteUnaligned(s + HeaderStack.OffFragment, Unsafe.ReadUnaligned<ushort>(p + 6));
         return true;
     }
 

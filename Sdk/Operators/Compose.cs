@@ -6,9 +6,11 @@ internal sealed class ComposeNode : StageNode;
 /// <summary>Compose as a stage: no work per packet, only the count.</summary>
 internal unsafe struct ComposeStage(ComposeNode node) : IStage
 {
-    public readonly bool Run(PacketDesc* d, ref int mark) => true;
+    public static int Count => 1;
+    public readonly int Run(PacketDesc* d, ref int mark, int at) => Outcome.Keep;
+    public readonly bool RunFrom(PacketDesc* d, ref int mark, int at, int from) => true;
     public readonly void Settle(ref int remaining) => node.Credit(remaining, 0);
-    public readonly Node? Fault(int index) => null;
+    public readonly Node? Fault(int mark, int at) => null;
 }
 
 public sealed partial class Pipe

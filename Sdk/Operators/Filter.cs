@@ -6,19 +6,23 @@ namespace Switchboard.Sdk;
 /// <typeparamref name="T"/>. Runs as a <see cref="FilterStage{T}"/>.</summary>
 internal sealed class FilterNode<T> : StageNode where T : IFilter;
 
-internal unsafe struct FilterStage<T>(T udf, FilterNode<T> node, int index) : IStage where T : IFilter
+internal unsafe struct FilterStage<T>(T udf, FilterNode<T> node) : IStage where T : IFilter
 {
     private T _udf = udf; // not readonly: a mutable struct UDF must be called in place, not on a copy
     private int _dropped;
 
+    public static int Count => 1;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool Run(PacketDesc* d, ref int mark)
+    public int Run(PacketDesc* d, ref int mark, int at)
     {
-        mark = index;
-        if (_udf.Keep(new Packet(d))) return true;
+        mark = at;
+        if (_udf.Keep(new Packet(d))) return Outcome.Keep;
         _dropped++;
-        return false;
+        return Outcome.Drop;
     }
+
+    public bool RunFrom(PacketDesc* d, ref int mark, int at, int from) => Run(d, ref mark, at) == Outcome.Keep;
 
     public void Settle(ref int remaining)
     {
@@ -27,9 +31,9 @@ internal unsafe struct FilterStage<T>(T udf, FilterNode<T> node, int index) : IS
         _dropped = 0;
     }
 
-    public Node? Fault(int i)
+    public Node? Fault(int mark, int at)
     {
-        if (i != index) return null;
+        if (mark != at) return null;
         _dropped++;
         return node;
     }
@@ -41,7 +45,7 @@ public sealed partial class Pipe
     public Pipe Filter<T>(T udf) where T : IFilter
     {
         var node = new FilterNode<T>();
-        return Fuse(new FilterStage<T>(udf, node, NextStageIndex), node, "filter");
+        return Fuse(new FilterStage<T>(udf, node), node, "filter");
     }
 
     /// <summary>Filter with a default-constructed struct UDF: <c>.Filter&lt;TtlAlive&gt;()</c>.</summary>

@@ -70,7 +70,7 @@ internal sealed unsafe class FusedNode<TStage> : FusedNode where TStage : struct
             {
                 i = _resume >> 16;
                 kept = _resume & 0xFFFF;
-                (_stage.Fault(_mark) ?? Last).NoteFault(e);
+                (_stage.Fault(_mark, 0) ?? Last).NoteFault(e);
                 rejected[i - kept] = items[i];
                 i++;
             }
@@ -96,9 +96,14 @@ internal sealed unsafe class FusedNode<TStage> : FusedNode where TStage : struct
             {
                 _resume = (i << 16) | kept;
                 var d = it[i];
-                if (_stage.Run(d, ref _mark)) it[kept++] = d;
+                int outcome = _stage.Run(d, ref _mark, 0);
+                if (outcome == Outcome.Keep || (outcome >= 0 && RunFrom(d, outcome))) it[kept++] = d;
                 else rej[i - kept] = d;
             }
         return kept;
     }
+
+    /// <summary>A packet's deferred work (<see cref="IStage.RunFrom"/>), out of the loop.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool RunFrom(PacketDesc* d, int from) => _stage.RunFrom(d, ref _mark, 0, from);
 }

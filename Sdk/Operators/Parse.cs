@@ -18,30 +18,50 @@ internal sealed class ParseNode<T> : StageNode, IParseFailures where T : struct,
     public IReadOnlyList<long> Failures => FailureCounts;
 }
 
-/// <summary>How a parse stage parses: by kind in general, or a specialisation for a stack state the builder knows.</summary>
+/// <summary>
+/// How a parse stage parses: by kind in general, or a specialisation for a stack state the builder knows. The common
+/// case is decided inline and says only yes or no (<see cref="TryFast"/>); the general parse and the reason for a
+/// refusal are computed out of line (<see cref="Rest"/>), so the per-packet path carries no status.
+/// </summary>
 internal unsafe interface IParser
 {
-    static abstract ParseStatus Parse(PacketDesc* d);
+    /// <summary>Inline: true when the header was pushed. False pushes nothing.</summary>
+    static abstract bool TryFast(PacketDesc* d);
+
+    /// <summary>Whether a false from <see cref="TryFast"/> is already the general parser's answer (then <see cref="Rest"/>
+    /// only names the reason, and a try-parse need not call it).</summary>
+    static abstract bool FastIsFinal { get; }
+
+    /// <summary>Out of line, after <see cref="TryFast"/> said false: the general parse, which pushes the header
+    /// (<see cref="ParseStatus.Ok"/>) or says why it cannot.</summary>
+    static abstract ParseStatus Rest(PacketDesc* d);
 }
 
 internal unsafe struct ParseByKind<T> : IParser where T : struct, IHeader
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ParseStatus Parse(PacketDesc* d) => HeaderParser.Parse(d, T.Kind);
+    public static bool TryFast(PacketDesc* d) => HeaderParser.Parse(d, T.Kind) == ParseStatus.Ok;
+    public static bool FastIsFinal => true;
+    // A refused parse pushed nothing, so parsing again gives the reason.
+    public static ParseStatus Rest(PacketDesc* d) => HeaderParser.ParseOutOfLine(d, T.Kind);
 }
 
-/// <summary>Ethernet onto an empty stack (after an NF's entry).</summary>
+/// <summary>Ethernet onto an empty stack (after an NF's entry): untagged frames inline, tagged ones out of line.</summary>
 internal unsafe struct ParseEthernetFirst : IParser
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ParseStatus Parse(PacketDesc* d) => HeaderParser.ParseEthernetFirst(d);
+    public static bool TryFast(PacketDesc* d) => HeaderParser.TryPushUntaggedEthernetFirst(d);
+    public static bool FastIsFinal => false;
+    public static ParseStatus Rest(PacketDesc* d) => HeaderParser.ParseEthernetGeneral(d);
 }
 
-/// <summary>IPv4 onto a stack of exactly one Ethernet header.</summary>
+/// <summary>IPv4 onto a stack of exactly one Ethernet header: option-less, whole datagrams inline.</summary>
 internal unsafe struct ParseIpv4AfterEthernet : IParser
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ParseStatus Parse(PacketDesc* d) => HeaderParser.ParseIpv4AfterEthernet(d);
+    public static bool TryFast(PacketDesc* d) => HeaderParser.TryPushIpv4AfterOnlyEthernet(d);
+    public static bool FastIsFinal => false;
+    public static ParseStatus Rest(PacketDesc* d) => HeaderParser.ParseIpv4General(d);
 }
 
 /// <summary>What the graph builder knows about the header stack at a point of a pipe (so a parse there can skip reading it back).</summary>
@@ -54,24 +74,23 @@ internal enum KnownStack : byte
     Ethernet,
 }
 
-internal unsafe struct ParseStage<T, TParser>(ParseNode<T> node, int index) : IStage where T : struct, IHeader where TParser : struct, IParser
+internal unsafe struct ParseStage<T, TParser>(ParseNode<T> node) : IStage where T : struct, IHeader where TParser : struct, IParser
 {
     private int _dropped;
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool Run(PacketDesc* d, ref int mark)
-    {
-        var status = TParser.Parse(d);
-        if (status == ParseStatus.Ok) return true;
-        Reject(status);
-        return false;
-    }
+    public static int Count => 1;
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void Reject(ParseStatus status)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Run(PacketDesc* d, ref int mark, int at) => TParser.TryFast(d) ? Outcome.Keep : at;
+
+    /// <summary>What the inline parse left: the general parse, which keeps the packet or counts why it drops it.</summary>
+    public bool RunFrom(PacketDesc* d, ref int mark, int at, int from)
     {
+        var status = TParser.Rest(d);
+        if (status == ParseStatus.Ok) return true;
         node.FailureCounts[(int)status]++;
         _dropped++;
+        return false;
     }
 
     public void Settle(ref int remaining)
@@ -81,12 +100,7 @@ internal unsafe struct ParseStage<T, TParser>(ParseNode<T> node, int index) : IS
         _dropped = 0;
     }
 
-    public Node? Fault(int i)
-    {
-        if (i != index) return null;
-        _dropped++;
-        return node;
-    }
+    public readonly Node? Fault(int mark, int at) => null; // parsing runs no user code
 }
 
 /// <summary>Deparse: pop the top header back into the payload. Popping an IP header also rewinds the
@@ -96,15 +110,19 @@ internal sealed class DeparseNode : StageNode;
 
 internal unsafe struct DeparseStage(DeparseNode node) : IStage
 {
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool Run(PacketDesc* d, ref int mark)
+    public static int Count => 1;
+
+    // A deparse is a loop over the stack: out of line (deferred), so the loop around it keeps its registers.
+    public readonly int Run(PacketDesc* d, ref int mark, int at) => at;
+
+    public readonly bool RunFrom(PacketDesc* d, ref int mark, int at, int from)
     {
         HeaderParser.Deparse(d);
         return true;
     }
 
     public readonly void Settle(ref int remaining) => node.Credit(remaining, 0);
-    public readonly Node? Fault(int index) => null;
+    public readonly Node? Fault(int mark, int at) => null;
 }
 
 public sealed partial class Pipe
@@ -114,12 +132,11 @@ public sealed partial class Pipe
     {
         var node = new ParseNode<T>();
         string kind = $"parse-{T.Kind.ToString().ToLowerInvariant()}";
-        int index = NextStageIndex;
         return (T.Kind, Known) switch
         {
-            (HeaderKind.Ethernet, KnownStack.Empty) => Fuse(new ParseStage<T, ParseEthernetFirst>(node, index), node, kind, KnownStack.Ethernet),
-            (HeaderKind.Ipv4, KnownStack.Ethernet) => Fuse(new ParseStage<T, ParseIpv4AfterEthernet>(node, index), node, kind),
-            _ => Fuse(new ParseStage<T, ParseByKind<T>>(node, index), node, kind),
+            (HeaderKind.Ethernet, KnownStack.Empty) => Fuse(new ParseStage<T, ParseEthernetFirst>(node), node, kind, KnownStack.Ethernet),
+            (HeaderKind.Ipv4, KnownStack.Ethernet) => Fuse(new ParseStage<T, ParseIpv4AfterEthernet>(node), node, kind),
+            _ => Fuse(new ParseStage<T, ParseByKind<T>>(node), node, kind),
         };
     }
 

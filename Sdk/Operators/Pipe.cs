@@ -63,9 +63,6 @@ public sealed partial class Pipe
         return new Pipe(Builder, n => fused.Next = n, node.Name) { _fused = fused, _fusedLink = link, Known = after };
     }
 
-    /// <summary>The index the next stage appended here gets in its fused node (stages record it for fault accounting).</summary>
-    internal int NextStageIndex => ExtendsFused(out var tail) ? tail.StageCount : 0;
-
     private bool ExtendsFused(out FusedNode tail)
     {
         tail = _fused!;

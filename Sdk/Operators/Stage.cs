@@ -10,20 +10,39 @@ namespace Switchboard.Sdk;
 /// while it is in registers and L1, and dropped packets are compacted once per batch.
 /// Each stage counts into its operator's node (<see cref="StageNode"/>), which stays the graph's
 /// observable unit: name, counters, parse failures, faults.
+/// <para>Work that is rare or large (a general parse, a deparse) is deferred out of line: the inline
+/// <see cref="Run"/> only names the position that needs it, and the node calls <see cref="RunFrom"/> for that packet.
+/// So the per-packet loop makes no call that returns into it, and its values stay in registers.</para>
 /// </summary>
 internal unsafe interface IStage
 {
-    /// <summary>Run on one packet; false drops it. A stage that calls user code first stores its
-    /// index in <paramref name="mark"/>, so a fault is charged to it.</summary>
-    bool Run(PacketDesc* d, ref int mark);
+    /// <summary>How many operators this stage holds (1, or the sum of a <see cref="Then{TA,TB}"/>'s parts). Known
+    /// from the type, so positions below are constants once the JIT has inlined the chain.</summary>
+    static abstract int Count { get; }
+
+    /// <summary>Run on one packet, inline: <see cref="Outcome.Keep"/>, <see cref="Outcome.Drop"/>, or the position
+    /// (&gt;= 0) of the stage whose out-of-line work the packet needs next (<see cref="RunFrom"/>). <paramref name="at"/> is
+    /// this stage's position in its fused node; a stage that calls user code first stores it in <paramref name="mark"/>,
+    /// so a fault is charged to it.</summary>
+    int Run(PacketDesc* d, ref int mark, int at);
+
+    /// <summary>Out of line: the packet's work from position <paramref name="from"/> on (the deferred stage's own
+    /// work first, then the stages after it); true keeps the packet.</summary>
+    bool RunFrom(PacketDesc* d, ref int mark, int at, int from);
 
     /// <summary>After a batch: credit this batch's counts to the stage's node, in stage order;
     /// <paramref name="remaining"/> enters as the packets that reached the stage and leaves as those it kept.</summary>
     void Settle(ref int remaining);
 
-    /// <summary>User code in stage <paramref name="index"/> threw on a packet: count it as dropped
-    /// there and return that stage's node (null when the index is not in this stage).</summary>
-    Node? Fault(int index);
+    /// <summary>User code at position <paramref name="mark"/> threw on a packet: count it as dropped there and return
+    /// that stage's node (null when the position is not in this stage, which sits at <paramref name="at"/>).</summary>
+    Node? Fault(int mark, int at);
+}
+
+/// <summary>What <see cref="IStage.Run"/> says besides a position to defer to.</summary>
+internal static class Outcome
+{
+    public const int Keep = -1, Drop = -2;
 }
 
 /// <summary>Stage <typeparamref name="TA"/>, then <typeparamref name="TB"/> on the packets it kept.</summary>
@@ -33,8 +52,24 @@ internal unsafe struct Then<TA, TB>(TA a, TB b) : IStage where TA : struct, ISta
     private TA _a = a;
     private TB _b = b;
 
+    public static int Count => TA.Count + TB.Count;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool Run(PacketDesc* d, ref int mark) => _a.Run(d, ref mark) && _b.Run(d, ref mark);
+    public int Run(PacketDesc* d, ref int mark, int at)
+    {
+        int outcome = _a.Run(d, ref mark, at);
+        return outcome != Outcome.Keep ? outcome : _b.Run(d, ref mark, at + TA.Count);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool RunFrom(PacketDesc* d, ref int mark, int at, int from)
+    {
+        int atB = at + TA.Count;
+        if (from >= atB) return _b.RunFrom(d, ref mark, atB, from);
+        if (!_a.RunFrom(d, ref mark, at, from)) return false;
+        int outcome = _b.Run(d, ref mark, atB);
+        return outcome == Outcome.Keep || (outcome >= 0 && _b.RunFrom(d, ref mark, atB, outcome));
+    }
 
     public void Settle(ref int remaining)
     {
@@ -42,7 +77,7 @@ internal unsafe struct Then<TA, TB>(TA a, TB b) : IStage where TA : struct, ISta
         _b.Settle(ref remaining);
     }
 
-    public Node? Fault(int index) => _a.Fault(index) ?? _b.Fault(index);
+    public Node? Fault(int mark, int at) => _a.Fault(mark, at) ?? _b.Fault(mark, at + TA.Count);
 }
 
 /// <summary>

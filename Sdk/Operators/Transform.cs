@@ -19,7 +19,7 @@ public sealed partial class Pipe
     public Pipe Transform<T>(T udf) where T : ITransform
     {
         var node = new FilterNode<TransformAsFilter<T>>();
-        return Fuse(new FilterStage<TransformAsFilter<T>>(new(udf), node, NextStageIndex), node, "transform");
+        return Fuse(new FilterStage<TransformAsFilter<T>>(new(udf), node), node, "transform");
     }
 
     /// <summary>Transform with a default-constructed struct UDF: <c>.Transform&lt;DecrementTtl&gt;()</c>.</summary>

@@ -14,10 +14,20 @@ internal unsafe struct TryParseStage<T, TParser>(TryParseNode<T> node) : IStage 
 {
     private int _notParsed;
 
+    public static int Count => 1;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool Run(PacketDesc* d, ref int mark)
+    public int Run(PacketDesc* d, ref int mark, int at)
     {
-        if (TParser.Parse(d) != ParseStatus.Ok) _notParsed++;
+        if (TParser.TryFast(d)) return Outcome.Keep;
+        if (!TParser.FastIsFinal) return at;
+        _notParsed++;
+        return Outcome.Keep;
+    }
+
+    public bool RunFrom(PacketDesc* d, ref int mark, int at, int from)
+    {
+        if (TParser.Rest(d) != ParseStatus.Ok) _notParsed++;
         return true;
     }
 
@@ -28,7 +38,7 @@ internal unsafe struct TryParseStage<T, TParser>(TryParseNode<T> node) : IStage 
         _notParsed = 0;
     }
 
-    public readonly Node? Fault(int index) => null;
+    public readonly Node? Fault(int mark, int at) => null;
 }
 
 public sealed partial class Pipe

@@ -199,17 +199,8 @@ public readonly unsafe ref struct Packet
     private ref T At<T>(HeaderKind kind) where T : unmanaged
     {
         int off = _d->Headers.ByKind[(int)kind];
-        // The throw path returns (as far as the JIT knows) a ref of its own instead of joining the normal path,
-        // so nothing has to stay live across the call: the UDF loop keeps its values in registers.
-        if (off == PacketDesc.Absent) return ref NotParsed<T>(kind);
+        if (off == PacketDesc.Absent) ThrowNotParsed(kind);
         return ref Unsafe.AsRef<T>(_d->Data + off);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static ref T NotParsed<T>(HeaderKind kind) where T : unmanaged
-    {
-        ThrowNotParsed(kind);
-        return ref Unsafe.NullRef<T>();
     }
 
     /// <summary>Grow the packet by <paramref name="count"/> bytes at the end (zeroed). False if no tailroom.</summary>
@@ -240,7 +231,8 @@ public readonly unsafe ref struct Packet
         return true;
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    // Not marked NoInlining: the JIT then sees that it always throws and compiles its call sites as paths that never
+    // come back, so a UDF loop keeps nothing alive (no spills) for them.
     private static void ThrowNotParsed(HeaderKind kind) =>
         throw new InvalidOperationException($"The {kind} header has not been parsed on this packet; add Parse<{kind}>() before using it.");
 

@@ -189,19 +189,31 @@ internal unsafe struct HeaderStack
     public byte Depth;
     /// <summary>Upper-layer protocol after the IP header (and IPv6 extension headers).</summary>
     public byte IpProtocol;
-    /// <summary>Set when the IP header says this is a fragment; <see cref="NonFirstFragment"/> when L4 is absent.</summary>
-    public bool Fragment, NonFirstFragment;
+    /// <summary>The fragment word as IPv4 stores it (network order: flags, then the 13-bit offset), copied from the
+    /// header as it is (an IPv6 fragment header's M flag and offset are put in the same form). Kept raw, so the common
+    /// parse copies two bytes; <see cref="Fragment"/> and <see cref="NonFirstFragment"/> decode it.</summary>
+    public ushort FragmentWord;
     public fixed byte Kinds[PacketDesc.MaxHeaders];
     public fixed ushort Offsets[PacketDesc.MaxHeaders];
     public fixed ushort Lengths[PacketDesc.MaxHeaders];
 
-    /// <summary>Byte offsets of the IP state (NetworkEnd, Depth, IpProtocol are consecutive; then Fragment, NonFirstFragment).</summary>
+    /// <summary>Whether the IP header says this is a fragment (more fragments follow, or the offset is not 0).</summary>
+    public readonly bool Fragment => (NetOrder.U16(FragmentWord) & 0x3FFF) != 0;
+
+    /// <summary>A fragment other than the first: it carries no upper-layer header.</summary>
+    public readonly bool NonFirstFragment => (NetOrder.U16(FragmentWord) & 0x1FFF) != 0;
+
+    /// <summary>The <see cref="FragmentWord"/> for a fragment (first or not) or a whole datagram.</summary>
+    internal static ushort FragmentWordOf(bool fragment, bool nonFirst) =>
+        NetOrder.U16((ushort)((fragment ? 0x2000 : 0) | (nonFirst ? 1 : 0)));
+
+    /// <summary>Byte offsets of the IP state (NetworkEnd, Depth, IpProtocol are consecutive; then FragmentWord).</summary>
     internal const int OffNetworkEnd = 16, OffFragment = 20;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Clear()
     {
-        // Three stores: ByKind all Absent, then NetworkEnd, Depth, IpProtocol, Fragment, NonFirstFragment all 0.
+        // Four stores: ByKind all Absent, then NetworkEnd, Depth, IpProtocol, FragmentWord all 0.
         byte* p = (byte*)Unsafe.AsPointer(ref this);
         Unsafe.WriteUnaligned(p, ulong.MaxValue);
         Unsafe.WriteUnaligned(p + 8, ulong.MaxValue);
@@ -214,7 +226,7 @@ internal unsafe struct HeaderStack
     public void ClearIpState()
     {
         IpProtocol = 0;
-        Fragment = NonFirstFragment = false;
+        FragmentWord = 0;
         NetworkEnd = 0;
     }
 
@@ -223,8 +235,7 @@ internal unsafe struct HeaderStack
     internal void SetIpState(in HeaderParser.IpInfo info, int offset)
     {
         IpProtocol = info.Protocol;
-        Fragment = info.Fragment;
-        NonFirstFragment = info.NonFirstFragment;
+        FragmentWord = FragmentWordOf(info.Fragment, info.NonFirstFragment);
         NetworkEnd = (ushort)(offset + info.TotalLength);
     }
 

@@ -22,7 +22,7 @@ public sealed unsafe class PacketDescLayoutTests
         {
             (Offset(d, &d->FlowHash), 4),
             (Offset(d, Unsafe.AsPointer(ref h.ByKind[0])), 16), (Offset(d, Unsafe.AsPointer(ref h.NetworkEnd)), 2), (Offset(d, Unsafe.AsPointer(ref h.Depth)), 1),
-            (Offset(d, Unsafe.AsPointer(ref h.IpProtocol)), 1), (Offset(d, Unsafe.AsPointer(ref h.NonFirstFragment)), 1),
+            (Offset(d, Unsafe.AsPointer(ref h.IpProtocol)), 1), (Offset(d, Unsafe.AsPointer(ref h.FragmentWord)), 2),
         };
         Assert.That(reset.Select(f => f.Item1), Is.All.GreaterThanOrEqualTo(PacketDesc.MbufBytes), "outside the rte_mbuf the driver writes");
         Assert.That(reset.Select(f => f.Item1 + f.Item2), Is.All.LessThanOrEqualTo(PacketDesc.MbufBytes + 64), "one cache line");
@@ -82,7 +82,7 @@ public sealed unsafe class PacketDescLayoutTests
         {
             Assert.That(HeaderParser.Parse(d, HeaderKind.Ethernet), Is.EqualTo(ParseStatus.Ok));
             Assert.That(HeaderParser.Parse(d, HeaderKind.Ipv4), Is.EqualTo(ParseStatus.Ok));
-            d->Headers.Fragment = d->Headers.NonFirstFragment = true;
+            d->Headers.FragmentWord = 0xFF3F; // MF and an offset: a non-first fragment
             d->Headers.Clear();
             ref var h = ref d->Headers;
             Assert.That((h.Depth, h.IpProtocol, h.Fragment, h.NonFirstFragment, h.NetworkEnd), Is.EqualTo(((byte)0, (byte)0, false, false, (ushort)0)));
