@@ -203,7 +203,7 @@ internal sealed partial class Dataplane : IDisposable
         rep.Events = new EventScheduler(Log, onFault: (_, e) => rep.OnFault("timer", e));
         var entry = new NfEntryNode { Name = inst.Name };
         Node? start = null; // the fused node that begins with the entry stage (relinked as the NF's operators fuse onto it)
-        var inner = builder.Source(n => start = n, $"{inst.Name}:in").Fuse(new NfEntryStage(entry), entry, "entry", KnownStack.Empty);
+        var inner = builder.Source(n => start = n, $"{inst.Name}:in").BeginNf(entry);
         int n0 = builder.Nodes.Count, s0 = ctx.Schedulables.Count;
         var nfCtx = new NfContext(inst.Name, new NfConfig(gen.Config, gen.ConfigPath + ".config"), ctx, rep.Events, Log,
             gen.Number == 0 ? null : gen.KeyScope);

@@ -38,32 +38,6 @@ internal sealed unsafe class PortSendNode(IPort port, int queue) : Node
     }
 }
 
-/// <summary>
-/// Where a packet enters an NF. Counts the NF's input and clears the header stack, so every NF
-/// parses from the first byte as in thesis listing 1 and cannot depend on another NF's parse state
-/// (per-packet metadata does carry over, on purpose). Runs as the first stage of the NF's first fused
-/// node (<see cref="NfEntryStage"/>), so the reset costs no loop of its own.
-/// </summary>
-internal sealed class NfEntryNode : StageNode;
-
-internal unsafe struct NfEntryStage(NfEntryNode node) : IStage
-{
-    public static int Count => 1;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly int Run(PacketDesc* d, ref int mark, int at)
-    {
-        d->Headers.Clear();
-        d->FlowHash = 0; // an earlier NF may have rewritten addresses (NAT)
-        return Outcome.Keep;
-    }
-
-    public readonly bool RunFrom(PacketDesc* d, ref int mark, int at, int from) => Run(d, ref mark, at) == Outcome.Keep;
-
-    public readonly void Settle(ref int remaining) => node.Credit(remaining, 0);
-    public readonly Node? Fault(int mark, int at) => null;
-}
-
 /// <summary>Where packets leave an NF: counts its output and hands it to its slot's continuation (read
 /// per batch, so a generation still draining after a swap follows later splices downstream).</summary>
 internal sealed class NfExitNode(NfSlotNode slot) : Node

@@ -265,6 +265,32 @@ internal static unsafe class HeaderParser
         return TryPushIpv4At(d, data + Ethernet.Size, Ethernet.Size);
     }
 
+    /// <summary>
+    /// An NF's entry, then Ethernet, then IPv4, at once (<see cref="EntryEthernetIpv4Stage{TEth, TIp}"/>): for an untagged
+    /// frame carrying an option-less IPv4 header and its whole datagram, writes the stack that <see cref="HeaderStack.Clear"/>,
+    /// <see cref="ParseEthernetFirst"/> and <see cref="ParseIpv4AfterEthernet"/> leave, byte for byte, in six stores. False
+    /// writes nothing: the frame needs those steps one by one.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool TryWriteEthernetIpv4Stack(PacketDesc* d)
+    {
+        byte* p = d->Data;
+        int avail = d->Length - Ethernet.Size;
+        if (avail < Ipv4.MinSize || p[12] != 0x08 || p[13] != 0x00 || p[14] != 0x45) return false;
+        int total = p[16] << 8 | p[17];
+        if (total < Ipv4.MinSize || total > avail) return false;
+        byte* s = (byte*)Unsafe.AsPointer(ref d->Headers);
+        // ByKind: Ethernet at 0, IPv4 at 14, every other kind absent.
+        Unsafe.WriteUnaligned(s, 0xFFFF_000E_0000_FFFFUL);
+        Unsafe.WriteUnaligned(s + 8, ulong.MaxValue);
+        Unsafe.WriteUnaligned(s + HeaderStack.OffNetworkEnd, (uint)(ushort)(Ethernet.Size + total) | 2u << 16 | (uint)p[23] << 24);
+        // The fragment word as it is, then Kinds[0..1].
+        Unsafe.WriteUnaligned(s + HeaderStack.OffFragment, Unsafe.ReadUnaligned<ushort>(p + 20) | (uint)HeaderKind.Ipv4 << 24 | (uint)HeaderKind.Ethernet << 16);
+        Unsafe.WriteUnaligned(s + HeaderStack.OffOffsets, (uint)Ethernet.Size << 16);
+        Unsafe.WriteUnaligned(s + HeaderStack.OffLengths, (uint)Ipv4.MinSize << 16 | Ethernet.Size);
+        return true;
+    }
+
     /// <summary>The general IPv4 parse (out of line): what a known-stack fast path leaves to it.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal static ParseStatus ParseIpv4General(PacketDesc* d) => ParseIp(d, HeaderKind.Ipv4);

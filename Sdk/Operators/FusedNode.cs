@@ -38,7 +38,7 @@ internal sealed unsafe class FusedNode<TStage> : FusedNode where TStage : struct
     // would spill them on every iteration: ~2 ns per packet, measured). _mark: the stage that was running.
     private int _resume, _mark;
 
-    internal FusedNode(TStage stage, StageNode node) : this(stage, 1, node, node) { }
+    internal FusedNode(TStage stage, StageNode first, StageNode last) : this(stage, 1, first, last) { }
 
     private FusedNode(TStage stage, int count, StageNode first, StageNode last)
     {

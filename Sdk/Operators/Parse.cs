@@ -10,9 +10,11 @@ internal interface IParseFailures
 
 /// <summary>Parse: push header <typeparamref name="T"/> onto each packet's stack. Packets that do not
 /// carry it, or carry it malformed, are dropped and counted by reason. Runs as a <see cref="ParseStage{T, TParser}"/>.</summary>
-internal sealed class ParseNode<T> : StageNode, IParseFailures where T : struct, IHeader
+internal sealed class ParseNode<T> : StageNode, IParseFailures, IRefusals where T : struct, IHeader
 {
     internal readonly long[] FailureCounts = new long[Enum.GetValues<ParseStatus>().Length];
+
+    void IRefusals.Refused(ParseStatus status) => FailureCounts[(int)status]++;
 
     /// <summary>Drop counts by <see cref="ParseStatus"/>.</summary>
     public IReadOnlyList<long> Failures => FailureCounts;
@@ -132,6 +134,7 @@ public sealed partial class Pipe
     {
         var node = new ParseNode<T>();
         string kind = $"parse-{T.Kind.ToString().ToLowerInvariant()}";
+        if (MergeIntoEntry<T>(node, drops: true, kind) is { } merged) return merged;
         return (T.Kind, Known) switch
         {
             (HeaderKind.Ethernet, KnownStack.Empty) => Fuse(new ParseStage<T, ParseEthernetFirst>(node), node, kind, KnownStack.Ethernet),

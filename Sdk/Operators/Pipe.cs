@@ -17,7 +17,7 @@ public sealed partial class Pipe
     private Action<Node>? _fusedLink;
 
     /// <summary>What every packet's header stack holds at this point, when the builder knows (see <see cref="KnownStack"/>).</summary>
-    internal KnownStack Known { get; private init; }
+    internal KnownStack Known { get; private set; }
 
     internal Pipe(GraphBuilder builder, Action<Node> attach, string origin)
     {
@@ -41,10 +41,11 @@ public sealed partial class Pipe
     /// <summary>Append a per-packet operator: <paramref name="stage"/> runs in the fused node this pipe
     /// comes out of (a longer one replaces it) or in a new one; <paramref name="node"/> is the operator's
     /// node in the graph (name, counters). Returns the output after the stage.</summary>
-    internal Pipe Fuse<TStage>(TStage stage, StageNode node, string kind, KnownStack after = KnownStack.Unknown) where TStage : struct, IStage
+    internal Pipe Fuse<TStage>(TStage stage, StageNode node, string kind, KnownStack after = KnownStack.Unknown,
+        StageNode? first = null, bool register = true) where TStage : struct, IStage
     {
         var attach = EnsureOpen();
-        Register(node, kind);
+        if (register) Register(node, kind);
         FusedNode fused;
         Action<Node> link;
         if (ExtendsFused(out var tail))
@@ -54,7 +55,7 @@ public sealed partial class Pipe
         }
         else
         {
-            fused = new FusedNode<TStage>(stage, node);
+            fused = new FusedNode<TStage>(stage, first ?? node, node);
             link = attach;
         }
         fused.Core = Builder.Core;
@@ -85,9 +86,26 @@ public sealed partial class Pipe
         Builder.Nodes.Add(node);
     }
 
-    /// <summary>Throw unless this output is still free (checked before an operator creates shared state).</summary>
-    internal Action<Node> EnsureOpen() => _attach ?? throw new InvalidOperationException(
-        $"The output of '{_origin}' is already connected; a pipe feeds one node (use GroupBy to branch, Merge to join).");
+    /// <summary>Throw unless this output is still free (checked before an operator creates shared state). Appends
+    /// any pending stages first, so the operator attaches after them.</summary>
+    internal Action<Node> EnsureOpen()
+    {
+        var attach = _attach ?? throw new InvalidOperationException(
+            $"The output of '{_origin}' is already connected; a pipe feeds one node (use GroupBy to branch, Merge to join).");
+        if (_pending is null) return attach;
+        AppendPending();
+        return _attach!;
+    }
+
+    /// <summary>Become <paramref name="other"/> (this pipe's continuation): take its open output and what is known there.</summary>
+    private void Adopt(Pipe other)
+    {
+        _attach = other._attach;
+        _fused = other._fused;
+        _fusedLink = other._fusedLink;
+        Known = other.Known;
+        other._attach = null;
+    }
 
     /// <summary>Drop everything arriving here (an explicit end for a branch that should discard).</summary>
     public void Drop() => Connect(new DropNode(), "drop");

@@ -5,9 +5,11 @@ namespace Switchboard.Sdk;
 /// <summary>Parse when the header is there; otherwise pass the packet on unchanged (for NFs such as a
 /// monitor that must not drop traffic they do not understand). Failures are still counted.
 /// Runs as a <see cref="TryParseStage{T, TParser}"/>.</summary>
-internal sealed class TryParseNode<T> : StageNode where T : struct, IHeader
+internal sealed class TryParseNode<T> : StageNode, IRefusals where T : struct, IHeader
 {
     public long NotParsed;
+
+    void IRefusals.Refused(ParseStatus status) => NotParsed++;
 }
 
 internal unsafe struct TryParseStage<T, TParser>(TryParseNode<T> node) : IStage where T : struct, IHeader where TParser : struct, IParser
@@ -49,6 +51,7 @@ public sealed partial class Pipe
     {
         var node = new TryParseNode<T>();
         string kind = $"try-parse-{T.Kind.ToString().ToLowerInvariant()}";
+        if (MergeIntoEntry<T>(node, drops: false, kind) is { } merged) return merged;
         // A failed parse leaves the stack as it was, so only what holds either way is known afterwards.
         return T.Kind == HeaderKind.Ethernet && Known == KnownStack.Empty
             ? Fuse(new TryParseStage<T, ParseEthernetFirst>(node), node, kind)

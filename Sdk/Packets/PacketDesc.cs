@@ -208,7 +208,7 @@ internal unsafe struct HeaderStack
         NetOrder.U16((ushort)((fragment ? 0x2000 : 0) | (nonFirst ? 1 : 0)));
 
     /// <summary>Byte offsets of the IP state (NetworkEnd, Depth, IpProtocol are consecutive; then FragmentWord).</summary>
-    internal const int OffNetworkEnd = 16, OffFragment = 20;
+    internal const int OffNetworkEnd = 16, OffFragment = 20, OffKinds = 22, OffOffsets = 30, OffLengths = 46;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Clear()

@@ -8,7 +8,7 @@ namespace Switchboard.Sdk.Tests.Headers;
 /// </summary>
 public sealed unsafe class KnownStackParseTests
 {
-    private static IEnumerable<byte[]> Frames()
+    internal static IEnumerable<byte[]> Frames()
     {
         var baseFrame = Support.Frames.Udp();
         yield return baseFrame;
@@ -84,6 +84,39 @@ public sealed unsafe class KnownStackParseTests
         }
         Assert.That(ok, Is.GreaterThan(5), "the cases include frames that parse");
         Assert.That(checkedFrames - ok, Is.GreaterThan(40), "and frames that do not");
+    }
+
+    [Test]
+    public void OneWriteEntryEthernetIpv4_LeavesTheSameStack_OrWritesNothing()
+    {
+        int written = 0;
+        foreach (var frame in Frames())
+        {
+            var general = Run(frame, known: false);
+            var d = TestPool.Make(frame);
+            try
+            {
+                // Garbage where the stack goes: a write must not depend on what was there (it replaces the entry's clear).
+                new Span<byte>(&d->Headers, sizeof(HeaderStack)).Fill(0xA5);
+                var before = new ReadOnlySpan<byte>(&d->Headers, sizeof(HeaderStack)).ToArray();
+                bool wrote = HeaderParser.TryWriteEthernetIpv4Stack(d);
+                var after = new ReadOnlySpan<byte>(&d->Headers, sizeof(HeaderStack)).ToArray();
+                if (!wrote)
+                {
+                    Assert.That(after, Is.EqualTo(before), $"nothing written for {Convert.ToHexString(frame)}");
+                    continue;
+                }
+                written++;
+                Assert.That(general.Ip, Is.EqualTo(ParseStatus.Ok), $"only frames the steps parse: {Convert.ToHexString(frame)}");
+                ExpectEthernetThenIpv4(d, frame);
+                // Byte for byte where the steps write (entries past the second are never read at depth 2).
+                Assert.That(after[..(HeaderStack.OffKinds + 2)], Is.EqualTo(general.Stack[..(HeaderStack.OffKinds + 2)]));
+                Assert.That(after[HeaderStack.OffOffsets..(HeaderStack.OffOffsets + 4)], Is.EqualTo(general.Stack[HeaderStack.OffOffsets..(HeaderStack.OffOffsets + 4)]));
+                Assert.That(after[HeaderStack.OffLengths..(HeaderStack.OffLengths + 4)], Is.EqualTo(general.Stack[HeaderStack.OffLengths..(HeaderStack.OffLengths + 4)]));
+            }
+            finally { TestPool.Free(d); }
+        }
+        Assert.That(written, Is.GreaterThan(5), "untagged option-less IPv4 frames take the one write");
     }
 
     [Test]

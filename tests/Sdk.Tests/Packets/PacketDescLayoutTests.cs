@@ -31,6 +31,19 @@ public sealed unsafe class PacketDescLayoutTests
     }
 
     [Test]
+    public void StackOffsets_TheWideWritesUse_MatchTheFields()
+    {
+        var desc = default(PacketDesc);
+        ref var h = ref desc.Headers;
+        byte* s = (byte*)Unsafe.AsPointer(ref h);
+        int At(void* field) => (int)((byte*)field - s);
+        Assert.That(new[] { At(Unsafe.AsPointer(ref h.NetworkEnd)), At(Unsafe.AsPointer(ref h.Depth)), At(Unsafe.AsPointer(ref h.IpProtocol)),
+                At(Unsafe.AsPointer(ref h.FragmentWord)), At(Unsafe.AsPointer(ref h.Kinds[0])), At(Unsafe.AsPointer(ref h.Offsets[0])), At(Unsafe.AsPointer(ref h.Lengths[0])) },
+            Is.EqualTo(new[] { HeaderStack.OffNetworkEnd, HeaderStack.OffNetworkEnd + 2, HeaderStack.OffNetworkEnd + 3,
+                HeaderStack.OffFragment, HeaderStack.OffKinds, HeaderStack.OffOffsets, HeaderStack.OffLengths }));
+    }
+
+    [Test]
     public void TheMbufPart_MirrorsDpdk2211sRteMbuf()
     {
         // Offsets from DPDK 22.11's rte_mbuf_core.h (the host also checks them against the linked DPDK at run time).

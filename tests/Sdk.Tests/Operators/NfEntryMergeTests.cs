@@ -1,0 +1,116 @@
+using Switchboard.Sdk.Tests.Headers;
+using Switchboard.Sdk.Tests.Support;
+
+namespace Switchboard.Sdk.Tests.Operators;
+
+/// <summary>
+/// An NF that begins with an Ethernet and an IPv4 parse (each a Parse or a TryParse) gets its entry and both parses as
+/// one stage. Whatever the frame, the merged stage must leave what the three separate stages leave: the same packets
+/// out, the same header stack, the same counts on each operator's node.
+/// </summary>
+public sealed unsafe class NfEntryMergeTests
+{
+    private sealed record Run(List<string> Stacks, Capture Out, GraphHarness Harness, int FirstNodeStages);
+
+    private static Run Build(bool merge, bool ethDrops, bool ipDrops)
+    {
+        var h = new GraphHarness();
+        var entry = new NfEntryNode();
+        var pipe = merge ? h.Input.BeginNf(entry) : h.Input.Fuse(new NfEntryStage(entry), entry, "entry", KnownStack.Empty);
+        pipe = ethDrops ? pipe.Parse<Ethernet>() : pipe.TryParse<Ethernet>();
+        pipe = ipDrops ? pipe.Parse<Ipv4>() : pipe.TryParse<Ipv4>();
+        var stacks = new List<string>();
+        var output = h.Capture(pipe.Transform(p => stacks.Add(Describe(p.Desc))));
+        return new Run(stacks, output, h, ((FusedNode)h.Entry).StageCount);
+    }
+
+    /// <summary>What the stack says (the entries below its depth, the index by kind, the IP state).</summary>
+    private static string Describe(PacketDesc* d)
+    {
+        var h = d->Headers;
+        var entries = new List<string>();
+        for (int i = 0; i < h.Depth; i++) entries.Add($"{(HeaderKind)h.Kinds[i]}@{h.Offsets[i]}+{h.Lengths[i]}");
+        var byKind = new List<string>();
+        for (int k = 0; k < 8; k++) byKind.Add(h.ByKind[k].ToString());
+        return $"{string.Join(",", entries)} | {string.Join(",", byKind)} | end {h.NetworkEnd} proto {h.IpProtocol} frag {h.Fragment}/{h.NonFirstFragment} hash {d->FlowHash}";
+    }
+
+    private static IEnumerable<byte[]> Frames()
+    {
+        foreach (var f in KnownStackParseTests.Frames()) yield return f;
+        yield return Support.Frames.Tcp();
+        // Raw IPv4 whose bytes 12, 16 and 20 read as three VLAN tags: Ethernet refuses it, a try-parse of IPv4 then takes it from byte 0.
+        var raw = new byte[40];
+        raw[0] = 0x45; raw[3] = 40; raw[8] = 64; raw[9] = 17;
+        raw[12] = raw[16] = raw[20] = 0x81;
+        yield return raw;
+    }
+
+    [TestCase(true, true)]
+    [TestCase(true, false)]
+    [TestCase(false, true)]
+    [TestCase(false, false)]
+    public void MergedEntryEthernetIpv4_LeavesAndCountsWhatTheSeparateStagesDo(bool ethDrops, bool ipDrops)
+    {
+        var frames = Frames().ToArray();
+        var merged = Build(merge: true, ethDrops, ipDrops);
+        var separate = Build(merge: false, ethDrops, ipDrops);
+        merged.Harness.Push(frames);
+        separate.Harness.Push(frames);
+
+        Assert.That((merged.FirstNodeStages, separate.FirstNodeStages), Is.EqualTo((2, 4)), "entry and both parses are one stage");
+        Assert.That(merged.Stacks, Is.EqualTo(separate.Stacks));
+        Assert.That(merged.Out.Packets.Select(p => Convert.ToHexString(p.Bytes)), Is.EqualTo(separate.Out.Packets.Select(p => Convert.ToHexString(p.Bytes))));
+        Assert.That(Counts(merged.Harness), Is.EqualTo(Counts(separate.Harness)));
+        Assert.That(merged.Stacks.Count(s => s.StartsWith("Ethernet@0+14,Ipv4@14+20")), Is.GreaterThan(5), "frames that take the one write");
+        Assert.That(merged.Harness.InUseDelta, Is.Zero);
+        if (!ethDrops && !ipDrops)
+            Assert.That(merged.Stacks, Has.Some.StartsWith("Ipv4@0+20"), "raw IPv4 after a refused Ethernet");
+    }
+
+    private static string[] Counts(GraphHarness h) => h.Builder.Nodes.Select(n => n switch
+    {
+        IParseFailures p => $"{n.Name} in {n.PacketsIn} dropped {n.PacketsDropped} failures {string.Join(",", p.Failures)}",
+        TryParseNode<Ethernet> t => $"{n.Name} in {n.PacketsIn} not parsed {t.NotParsed}",
+        TryParseNode<Ipv4> t => $"{n.Name} in {n.PacketsIn} not parsed {t.NotParsed}",
+        _ => $"{n.Name} in {n.PacketsIn} dropped {n.PacketsDropped}",
+    }).ToArray();
+
+    [Test]
+    public void AnEntryFollowedBySomethingElse_RunsAsItsOwnStage()
+    {
+        var h = new GraphHarness();
+        var entry = new NfEntryNode();
+        var output = h.Capture(h.Input.BeginNf(entry).Parse<Ethernet>().Parse<Ipv6>());
+        var v4 = Support.Frames.Udp();
+        h.Push(v4, v4);
+
+        Assert.That(((FusedNode)h.Entry).StageCount, Is.EqualTo(3), "entry, Ethernet, IPv6");
+        Assert.That(h.Builder.Nodes.Select(n => n.Name), Is.EqualTo(new[] { "entry", "parse-ethernet", "parse-ipv6", "capture" }));
+        Assert.That(h.Builder.Nodes.Select(n => n.PacketsIn), Is.EqualTo(new long[] { 2, 2, 2, 0 }));
+        Assert.That(output.Packets, Is.Empty);
+        Assert.That(h.InUseDelta, Is.Zero);
+    }
+
+    [Test]
+    public void AnEntryWithNothingAfterIt_StillCountsTheNfsInput()
+    {
+        var h = new GraphHarness();
+        var entry = new NfEntryNode { Name = "fwd" };
+        var output = h.Capture(h.Input.BeginNf(entry));
+        h.Push(Support.Frames.Udp());
+
+        Assert.That(entry.PacketsIn, Is.EqualTo(1));
+        Assert.That(output.Packets.Single().Depth, Is.Zero, "the stack is cleared");
+        Assert.That(h.InUseDelta, Is.Zero);
+    }
+
+    [Test]
+    public void APendingEntry_FeedsOneNodeOnly()
+    {
+        var h = new GraphHarness();
+        var input = h.Input.BeginNf(new NfEntryNode());
+        input.Parse<Ethernet>();
+        Assert.That(() => input.Parse<Ethernet>(), Throws.InvalidOperationException.With.Message.Contains("already connected"));
+    }
+}
