@@ -223,7 +223,7 @@ internal sealed partial class Dataplane : IDisposable
         if (output.Builder != builder) { errors.Add($"{what} returned a pipe from another graph"); return null; }
         rep.Nodes.AddRange(builder.Nodes.Skip(n0));
         var exit = new NfExitNode(slot) { Name = inst.Name + ":out" };
-        try { output.Connect(exit, "exit"); }
+        try { output.EndNf(exit, "exit"); }
         catch (InvalidOperationException ex) { errors.Add($"{what} returned an output that is already connected: {ex.Message}"); return null; }
         foreach (var n in rep.Nodes) n.FaultSink = rep;
         rep.Entry = entry;

@@ -28,6 +28,16 @@ internal unsafe struct NfEntryStage(NfEntryNode node) : IStage
     public readonly Node? Fault(int mark, int at) => null;
 }
 
+/// <summary>The entry of an NF that added no operator: nothing in it reads a header, so the entry only counts (per batch).</summary>
+internal sealed class NfEntryCounter(NfEntryNode entry) : Node
+{
+    internal override void Process(PacketBatch batch)
+    {
+        entry.Credit(batch.Count, 0);
+        Next!.Process(batch);
+    }
+}
+
 /// <summary>Whether a parse drops what it refuses (<c>Parse</c>) or passes it on unparsed (<c>TryParse</c>).</summary>
 internal interface IParseMode
 {
@@ -141,6 +151,20 @@ public sealed partial class Pipe
             (false, true) => Fuse(new EntryEthernetIpv4Stage<MayParse, MustParse>(p.Entry, p.Ethernet, node), node, kind, first: p.Entry),
             (false, false) => Fuse(new EntryEthernetIpv4Stage<MayParse, MayParse>(p.Entry, p.Ethernet, node), node, kind, first: p.Entry),
         };
+    }
+
+    /// <summary>Connect an NF's output to its exit (<paramref name="exit"/>). When the NF added nothing after its entry,
+    /// the entry becomes a counter: the packets pass through untouched (the next NF's entry resets what it reads).</summary>
+    internal void EndNf(Node exit, string kind)
+    {
+        if (_pending is { Ethernet: null } p && _attach is { } attach)
+        {
+            _pending = null;
+            var counter = new NfEntryCounter(p.Entry) { Name = p.Entry.Name, Core = Builder.Core };
+            attach(counter);
+            _attach = n => counter.Next = n;
+        }
+        Connect(exit, kind);
     }
 
     /// <summary>Append what is pending as it is (before any operator that does not merge with it).</summary>

@@ -106,6 +106,35 @@ public sealed unsafe class NfEntryMergeTests
     }
 
     [Test]
+    public void AnNfThatAddsNothing_OnlyCountsAtItsEntry()
+    {
+        var h = new GraphHarness();
+        var entry = new NfEntryNode { Name = "fwd" };
+        var output = new Capture();
+        h.Input.BeginNf(entry).EndNf(output, "exit");
+        h.Push(Support.Frames.Udp(), Support.Frames.Tcp());
+
+        Assert.That(h.Entry, Is.InstanceOf<NfEntryCounter>(), "no per-packet stage");
+        Assert.That(entry.PacketsIn, Is.EqualTo(2));
+        Assert.That(output.Packets.Select(p => p.Bytes), Is.EqualTo(new[] { Support.Frames.Udp(), Support.Frames.Tcp() }));
+        Assert.That(h.InUseDelta, Is.Zero);
+    }
+
+    [Test]
+    public void AnNfThatParses_KeepsItsEntryStage_AtItsExit()
+    {
+        var h = new GraphHarness();
+        var entry = new NfEntryNode { Name = "eth" };
+        var output = new Capture();
+        h.Input.BeginNf(entry).Parse<Ethernet>().EndNf(output, "exit");
+        h.Push(Support.Frames.Udp());
+
+        Assert.That(((FusedNode)h.Entry).StageCount, Is.EqualTo(2), "entry, then Ethernet");
+        Assert.That(output.Packets.Single().Top, Is.EqualTo(HeaderKind.Ethernet));
+        Assert.That(entry.PacketsIn, Is.EqualTo(1));
+    }
+
+    [Test]
     public void APendingEntry_FeedsOneNodeOnly()
     {
         var h = new GraphHarness();
