@@ -16,14 +16,14 @@ internal static unsafe class HeaderParser
     internal const int MaxIpv6Extensions = 8;
 
     /// <remarks>The common refusals are decided inline (a transport header the IP header does not name, IPv6 after an
-    /// Ethernet header whose EtherType is another), with the status the full parser would give: a try-parse that does
-    /// not apply then costs a load and a compare.</remarks>
+    /// Ethernet header whose EtherType is another or after an IP header that does not carry IPv6), with the status the
+    /// full parser would give: a try-parse that does not apply then costs a few loads and compares.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ParseStatus Parse(PacketDesc* d, HeaderKind kind) => kind switch
     {
         HeaderKind.Ethernet => ParseEthernet(d),
         HeaderKind.Ipv4 => ParseIpv4(d),
-        HeaderKind.Ipv6 => EtherTypeIsNot(d, Ethernet.TypeIpv6) ? ParseStatus.NotThisProtocol : ParseIpv6(d),
+        HeaderKind.Ipv6 => Ipv6CannotFollow(d) ? ParseStatus.NotThisProtocol : ParseIpv6(d),
         HeaderKind.Tcp => d->Headers.IpProtocol != Ipv4.ProtoTcp ? ParseStatus.NotThisProtocol : ParseTcp(d),
         HeaderKind.Udp => d->Headers.IpProtocol != Ipv4.ProtoUdp ? ParseStatus.NotThisProtocol : ParseUdp(d),
         HeaderKind.Icmp => d->Headers.IpProtocol != Ipv4.ProtoIcmp ? ParseStatus.NotThisProtocol : ParseIcmp(d, Ipv4.ProtoIcmp, HeaderKind.Icmp),
@@ -31,15 +31,20 @@ internal static unsafe class HeaderParser
         _ => ParseStatus.NotThisProtocol,
     };
 
-    /// <summary>True when the stack is exactly one Ethernet header whose EtherType is not <paramref name="type"/> (then no
-    /// IP header of that version can follow: <see cref="NextIs"/> says the same).</summary>
+    /// <summary>True when <see cref="NextIs"/> would refuse IPv6 in the common cases: the stack is one Ethernet header
+    /// whose EtherType is another, or its top is an IP header whose protocol is not IPv6 (IPv4 traffic meeting a
+    /// try-parse of IPv6). Anything else goes to the full parser.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool EtherTypeIsNot(PacketDesc* d, ushort type)
+    private static bool Ipv6CannotFollow(PacketDesc* d)
     {
         ref var h = ref d->Headers;
-        if (h.Depth != 1 || h.Kinds[0] != (byte)HeaderKind.Ethernet) return false;
+        int top = h.Depth - 1;
+        if (top < 0) return false;
+        var kind = (HeaderKind)h.Kinds[top];
+        if (kind is HeaderKind.Ipv4 or HeaderKind.Ipv6) return h.IpProtocol != Ipv4.ProtoIpv6;
+        if (top != 0 || kind != HeaderKind.Ethernet) return false;
         byte* end = d->Data + h.Offsets[0] + h.Lengths[0];
-        return (end[-2] << 8 | end[-1]) != type;
+        return (end[-2] << 8 | end[-1]) != Ethernet.TypeIpv6;
     }
 
     /// <summary>Pop the top header (deparse): its bytes become payload again. Popping an IP header
