@@ -2,8 +2,7 @@ using System.Runtime.CompilerServices;
 
 namespace Switchboard.Sdk;
 
-/// <summary>Filter (and transform, a filter that keeps everything) over a UDF of type
-/// <typeparamref name="T"/>. Runs as a <see cref="FilterStage{T}"/>.</summary>
+/// <summary>Filter over a UDF of type <typeparamref name="T"/>. Runs as a <see cref="FilterStage{T}"/>.</summary>
 internal sealed class FilterNode<T> : StageNode where T : IFilter;
 
 internal unsafe struct FilterStage<T>(T udf, FilterNode<T> node) : IStage where T : IFilter

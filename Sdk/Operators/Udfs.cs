@@ -4,7 +4,7 @@ namespace Switchboard.Sdk;
 //
 // Struct UDF (preferred on hot paths): `struct DecrementTtl : ITransform { ... }` passed as
 // `.Transform<DecrementTtl>()` or `.Transform(new Limit(64))`. Each operator is a generic stage over the
-// UDF type (`FilterStage<T>`; a transform is a filter that keeps everything), consecutive per-packet
+// UDF type (`FilterStage<T>`, `TransformStage<T>`), consecutive per-packet
 // stages are fused into one node (`FusedNode<Then<..>>`, see Stage.cs), and for struct types the JIT
 // compiles one batch loop with every stage and T's method inlined: no delegate or interface dispatch,
 // no closure, no allocation per packet. This is the C# analogue of the Rust monomorphisation NetBricks

@@ -38,7 +38,7 @@ public class FaultTests
         var h = new GraphHarness();
         var outPipe = h.Capture(L4(h).Parse<Tcp>().Deparse().Transform<TouchTcp>());
         h.Push(Frames.Tcp(dport: 1));
-        var node = h.Nodes<FilterNode<TransformAsFilter<TouchTcp>>>().Single();
+        var node = h.Nodes<TransformNode<TouchTcp>>().Single();
         Assert.That(node.PacketsFaulted, Is.EqualTo(1), "TCP was deparsed, so the UDF throws");
         Assert.That(outPipe.Packets, Is.Empty);
         Assert.That(h.InUseDelta, Is.Zero);
@@ -50,7 +50,7 @@ public class FaultTests
         var h2 = new GraphHarness();
         var out2 = h2.Capture(h2.Input.Parse<Ethernet>().Parse<Ipv4>().Transform(p => { if (p.IpProtocol == Ipv4.ProtoUdp) throw new InvalidOperationException("udp!"); }));
         h2.Push(Mixed(40));
-        var t = h2.Nodes<FilterNode<TransformAsFilter<DelegateTransform>>>().Single();
+        var t = h2.Nodes<TransformNode<DelegateTransform>>().Single();
         Assert.That(TcpPorts(out2), Is.EqualTo(OddPorts(40)));
         Assert.That(t.PacketsFaulted, Is.EqualTo(40));
         Assert.That(t.PacketsDropped, Is.EqualTo(40));

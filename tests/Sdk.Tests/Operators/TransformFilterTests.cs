@@ -47,7 +47,7 @@ public unsafe class TransformFilterTests
         var outPipe = h.Capture(h.Input.Parse<Ethernet>().Parse<Ipv4>().Transform(new SetTtl(7)));
         h.Push(Frames.Tcp(), Frames.Udp(), Frames.Tcp());
         Assert.That(outPipe.Packets.Select(p => p.Bytes[Ethernet.Size + 8]), Is.All.EqualTo(7));
-        Assert.That(h.Nodes<FilterNode<TransformAsFilter<SetTtl>>>().Single().PacketsIn, Is.EqualTo(3));
+        Assert.That(h.Nodes<TransformNode<SetTtl>>().Single().PacketsIn, Is.EqualTo(3));
         Assert.That(h.InUseDelta, Is.Zero);
     }
 
