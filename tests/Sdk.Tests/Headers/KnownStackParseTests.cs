@@ -31,6 +31,15 @@ public sealed unsafe class KnownStackParseTests
             f[offset] = value;
             yield return f;
         }
+        // One 802.1Q tag, then IPv4: whole, and cut inside the IPv4 header.
+        var dot1q = new List<byte>(baseFrame[..12]);
+        dot1q.AddRange(new byte[] { 0x81, 0x00, 0x00, 0x2A });
+        dot1q.AddRange(baseFrame[12..]);
+        yield return dot1q.ToArray();
+        yield return dot1q.ToArray()[..(18 + 19)];
+        var dot1qOptions = dot1q.ToArray();
+        dot1qOptions[18] = 0x46;
+        yield return dot1qOptions;
         var padded = new byte[baseFrame.Length + 20];
         baseFrame.CopyTo(padded, 0);
         yield return padded; // link-layer padding after the datagram
