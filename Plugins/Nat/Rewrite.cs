@@ -53,6 +53,30 @@ internal static class Rewrite
         }
     }
 
+    /// <summary>SNAT of an outbound UDP packet: its source address and port, and both checksums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void UdpSource(ref Ipv4 ip, ref Udp u, uint address, ushort port)
+    {
+        uint addressChange = Change(ip.Source, address);
+        ip.Source = address;
+        ip.Checksum = Apply(ip.Checksum, addressChange);
+        ushort oldPort = u.SourcePort;
+        u.SourcePort = port;
+        if (u.Checksum != 0) u.Checksum = UdpChecksum(Apply(u.Checksum, addressChange + (oldPort ^ 0xFFFFu) + port));
+    }
+
+    /// <summary>SNAT of an outbound TCP segment: its source address and port, and both checksums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void TcpSource(ref Ipv4 ip, ref Tcp t, uint address, ushort port)
+    {
+        uint addressChange = Change(ip.Source, address);
+        ip.Source = address;
+        ip.Checksum = Apply(ip.Checksum, addressChange);
+        ushort oldPort = t.SourcePort;
+        t.SourcePort = port;
+        t.Checksum = Apply(t.Checksum, addressChange + (oldPort ^ 0xFFFFu) + port);
+    }
+
     /// <summary>The one's-complement sum of replacing 32-bit <paramref name="old"/> by <paramref name="value"/>
     /// (RFC 1624 eqn. 3: ~m + m' per 16-bit word), unfolded: at most 4 * 0xFFFF.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
