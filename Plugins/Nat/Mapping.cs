@@ -1,8 +1,11 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Switchboard.Plugins.Nat;
 
-/// <summary>One translated connection (a conntrack entry): inside endpoint, remote endpoint, public port.</summary>
+/// <summary>One translated connection (a conntrack entry): inside endpoint, remote endpoint, public port. Sequential:
+/// <see cref="OutKey.Matches"/> reads the addresses (offset 0) and the inside and remote ports (offset 8) as words.</summary>
+[StructLayout(LayoutKind.Sequential)]
 internal struct Mapping
 {
     public uint InsideAddress, RemoteAddress;
@@ -21,11 +24,13 @@ internal struct Mapping
 }
 
 /// <summary>Lookup key of the outbound direction: (protocol, inside address:port, remote address:port).
-/// ICMP echo uses the identifier as the inside port and 0 as the remote port.</summary>
+/// ICMP echo uses the identifier as the inside port and 0 as the remote port. Held as the words a
+/// <see cref="Mapping"/> stores them in (addresses at 0, ports at 8), so a compare against a mapping is two
+/// wide loads and the protocol, and the key stays in registers.</summary>
 internal readonly struct OutKey(byte protocol, uint inside, ushort insidePort, uint remote, ushort remotePort)
 {
-    private readonly uint _inside = inside, _remote = remote;
-    private readonly ushort _insidePort = insidePort, _remotePort = remotePort;
+    private readonly ulong _addresses = (ulong)remote << 32 | inside;
+    private readonly uint _ports = (uint)remotePort << 16 | insidePort;
     private readonly byte _protocol = protocol;
 
     /// <summary>A well-mixed 32-bit hash (its low bits pick the index slot).</summary>
@@ -34,15 +39,21 @@ internal readonly struct OutKey(byte protocol, uint inside, ushort insidePort, u
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get
         {
-            ulong a = (ulong)_inside << 32 | _remote;
-            ulong b = (ulong)_protocol << 32 | (uint)_insidePort << 16 | _remotePort;
-            ulong x = (a ^ (b * 0x9E3779B97F4A7C15UL)) * 0xBF58476D1CE4E5B9UL;
+            ulong b = (ulong)_protocol << 32 | _ports;
+            ulong x = (_addresses ^ (b * 0x9E3779B97F4A7C15UL)) * 0xBF58476D1CE4E5B9UL;
             return (uint)(x >> 32) ^ (uint)x;
         }
     }
 
     /// <summary>Whether <paramref name="m"/> is this connection's mapping.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool Matches(in Mapping m) => m.InsideAddress == _inside && m.RemoteAddress == _remote
-        && m.InsidePort == _insidePort && m.RemotePort == _remotePort && m.Protocol == _protocol;
+    public bool Matches(in Mapping m)
+    {
+        if (!BitConverter.IsLittleEndian)
+            return ((ulong)m.RemoteAddress << 32 | m.InsideAddress) == _addresses
+                && ((uint)m.RemotePort << 16 | m.InsidePort) == _ports && m.Protocol == _protocol;
+        ref byte at = ref Unsafe.As<Mapping, byte>(ref Unsafe.AsRef(in m));
+        return Unsafe.ReadUnaligned<ulong>(ref at) == _addresses
+            && Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref at, 8)) == _ports && m.Protocol == _protocol;
+    }
 }

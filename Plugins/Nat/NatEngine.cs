@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Switchboard.Sdk;
 
 namespace Switchboard.Plugins.Nat;
@@ -17,7 +18,7 @@ internal sealed class NatEngine(NatConfig cfg, NatTable table)
         ref var ip = ref p.Ipv4;
         uint src = ip.Source, dst = ip.Destination;
         if (cfg.IsPublic(dst)) return Inbound(p, src, dst);
-        if (cfg.IsInside(src) && !cfg.IsInside(dst)) return Outbound(p, src, dst);
+        if (cfg.IsInside(src) && !cfg.IsInside(dst)) return Outbound(p, ref ip, src, dst);
         return true;
     }
 
@@ -103,27 +104,38 @@ internal sealed class NatEngine(NatConfig cfg, NatTable table)
         return true;
     }
 
-    private bool Outbound(Packet p, uint src, uint dst)
+    private bool Outbound(Packet p, ref Ipv4 ip, uint src, uint dst)
     {
         if (p.IsFragment) { _c.Fragments++; return false; }
         byte proto = p.IpProtocol;
         switch (proto)
         {
-            case Ipv4.ProtoTcp or Ipv4.ProtoUdp:
+            // TCP and UDP each through one header reference, read once and rewritten in place (the common case).
+            case Ipv4.ProtoTcp:
             {
-                if (!p.Has(proto == Ipv4.ProtoTcp ? HeaderKind.Tcp : HeaderKind.Udp)) { _c.Malformed++; return false; }
-                ushort sport, dport;
-                byte tcpBits = 0;
-                if (proto == Ipv4.ProtoTcp) { sport = p.Tcp.SourcePort; dport = p.Tcp.DestinationPort; tcpBits = TcpBits(p.Tcp.Flags, inbound: false); }
-                else { sport = p.Udp.SourcePort; dport = p.Udp.DestinationPort; }
-                // A reply of a forwarded (DNAT) connection leaves with the public endpoint it was addressed to.
-                if (cfg.DnatEnabled && cfg.DnatReverse.TryGetValue(NatConfig.Key(proto, src, sport), out ulong pub))
-                {
-                    Rewrite.Endpoint(p, source: true, (uint)(pub >> 16), (ushort)pub);
-                    _c.DnatOut++;
-                    return true;
-                }
-                return Snat(p, proto, src, sport, dst, dport, tcpBits);
+                if (!p.Has(HeaderKind.Tcp)) { _c.Malformed++; return false; }
+                ref var t = ref p.Tcp;
+                ushort sport = t.SourcePort;
+                if (DnatReply(p, proto, src, sport)) return true;
+                if (!cfg.SnatEnabled) return true;
+                int slot = SnatSlot(proto, src, sport, dst, t.DestinationPort, TcpBits(t.Flags, inbound: false));
+                if (slot < 0) return false;
+                ref var m = ref table[slot];
+                Rewrite.TcpSource(ref ip, ref t, cfg.Pool[m.PoolIndex], m.PublicPort);
+                return true;
+            }
+            case Ipv4.ProtoUdp:
+            {
+                if (!p.Has(HeaderKind.Udp)) { _c.Malformed++; return false; }
+                ref var u = ref p.Udp;
+                ushort sport = u.SourcePort;
+                if (DnatReply(p, proto, src, sport)) return true;
+                if (!cfg.SnatEnabled) return true;
+                int slot = SnatSlot(proto, src, sport, dst, u.DestinationPort, 0);
+                if (slot < 0) return false;
+                ref var m = ref table[slot];
+                Rewrite.UdpSource(ref ip, ref u, cfg.Pool[m.PoolIndex], m.PublicPort);
+                return true;
             }
             case Ipv4.ProtoIcmp:
             {
@@ -138,6 +150,16 @@ internal sealed class NatEngine(NatConfig cfg, NatTable table)
         }
     }
 
+    /// <summary>A reply of a forwarded (DNAT) connection leaves with the public endpoint it was addressed to: rewritten, true.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool DnatReply(Packet p, byte proto, uint src, ushort sport)
+    {
+        if (!cfg.DnatEnabled || !cfg.DnatReverse.TryGetValue(NatConfig.Key(proto, src, sport), out ulong pub)) return false;
+        Rewrite.Endpoint(p, source: true, (uint)(pub >> 16), (ushort)pub);
+        _c.DnatOut++;
+        return true;
+    }
+
     /// <summary>Without SNAT (a DNAT-only instance) other outbound traffic passes; with it, what cannot be
     /// translated is dropped rather than leak a private address.</summary>
     private bool Unsupported()
@@ -147,19 +169,31 @@ internal sealed class NatEngine(NatConfig cfg, NatTable table)
         return false;
     }
 
+    /// <summary>SNAT an ICMP echo request (its identifier as the inside port).</summary>
     private bool Snat(Packet p, byte proto, uint src, ushort sport, uint dst, ushort dport, byte tcpBits)
     {
         if (!cfg.SnatEnabled) return true;
+        int slot = SnatSlot(proto, src, sport, dst, dport, tcpBits);
+        if (slot < 0) return false;
+        ref var m = ref table[slot];
+        Rewrite.Endpoint(p, source: true, cfg.Pool[m.PoolIndex], m.PublicPort);
+        return true;
+    }
+
+    /// <summary>The outbound connection's mapping slot, created for a new one and refreshed (counted as translated);
+    /// -1 when the table or the ports are exhausted (counted).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int SnatSlot(byte proto, uint src, ushort sport, uint dst, ushort dport, byte tcpBits)
+    {
         var key = new OutKey(proto, src, sport, dst, dport);
         int slot = table.FindOutbound(key);
-        if (slot < 0 && (slot = table.Create(key, proto, src, sport, dst, dport)) < 0) return false;
+        if (slot < 0 && (slot = table.Create(key, proto, src, sport, dst, dport)) < 0) return -1;
         ref var m = ref table[slot];
         // A fresh SYN on a closed or reset connection's mapping starts a new connection (the client reused its port).
         if (tcpBits == Mapping.SynOut && (m.TcpSeen & (Mapping.FinOut | Mapping.FinIn | Mapping.Rst)) != 0) m.TcpSeen = 0;
         table.Touch(ref m, tcpBits);
-        Rewrite.Endpoint(p, source: true, cfg.Pool[m.PoolIndex], m.PublicPort);
         _c.SnatOut++;
-        return true;
+        return slot;
     }
 
     /// <summary>An ICMP error from inside about a packet that came in translated: the quote carries the inside

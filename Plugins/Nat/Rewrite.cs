@@ -18,7 +18,10 @@ internal static class Rewrite
         ref var ip = ref p.Ipv4;
         uint oldAddress = source ? ip.Source : ip.Destination;
         if (source) ip.Source = address; else ip.Destination = address;
-        ip.Checksum = Checksum.Update(ip.Checksum, oldAddress, address);
+        // The address change's one's-complement sum, added once to each checksum that covers it (the IP header's,
+        // the TCP/UDP pseudo-header's): the same result as updating word by word, with one fold per checksum.
+        uint addressChange = Change(oldAddress, address);
+        ip.Checksum = Apply(ip.Checksum, addressChange);
         switch (ip.Protocol)
         {
             case Ipv4.ProtoTcp:
@@ -26,7 +29,7 @@ internal static class Rewrite
                 ref var t = ref p.Tcp;
                 ushort oldPort = source ? t.SourcePort : t.DestinationPort;
                 if (source) t.SourcePort = port; else t.DestinationPort = port;
-                t.Checksum = Checksum.Update(Checksum.Update(t.Checksum, oldAddress, address), oldPort, port);
+                t.Checksum = Apply(t.Checksum, addressChange + (oldPort ^ 0xFFFFu) + port);
                 break;
             }
             case Ipv4.ProtoUdp:
@@ -34,7 +37,7 @@ internal static class Rewrite
                 ref var u = ref p.Udp;
                 ushort oldPort = source ? u.SourcePort : u.DestinationPort;
                 if (source) u.SourcePort = port; else u.DestinationPort = port;
-                if (u.Checksum != 0) u.Checksum = UdpChecksum(Checksum.Update(Checksum.Update(u.Checksum, oldAddress, address), oldPort, port));
+                if (u.Checksum != 0) u.Checksum = UdpChecksum(Apply(u.Checksum, addressChange + (oldPort ^ 0xFFFFu) + port));
                 break;
             }
             case Ipv4.ProtoIcmp:
@@ -48,6 +51,48 @@ internal static class Rewrite
                 break;
             }
         }
+    }
+
+    /// <summary>SNAT of an outbound UDP packet: its source address and port, and both checksums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void UdpSource(ref Ipv4 ip, ref Udp u, uint address, ushort port)
+    {
+        uint addressChange = Change(ip.Source, address);
+        ip.Source = address;
+        ip.Checksum = Apply(ip.Checksum, addressChange);
+        ushort oldPort = u.SourcePort;
+        u.SourcePort = port;
+        if (u.Checksum != 0) u.Checksum = UdpChecksum(Apply(u.Checksum, addressChange + (oldPort ^ 0xFFFFu) + port));
+    }
+
+    /// <summary>SNAT of an outbound TCP segment: its source address and port, and both checksums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void TcpSource(ref Ipv4 ip, ref Tcp t, uint address, ushort port)
+    {
+        uint addressChange = Change(ip.Source, address);
+        ip.Source = address;
+        ip.Checksum = Apply(ip.Checksum, addressChange);
+        ushort oldPort = t.SourcePort;
+        t.SourcePort = port;
+        t.Checksum = Apply(t.Checksum, addressChange + (oldPort ^ 0xFFFFu) + port);
+    }
+
+    /// <summary>The one's-complement sum of replacing 32-bit <paramref name="old"/> by <paramref name="value"/>
+    /// (RFC 1624 eqn. 3: ~m + m' per 16-bit word), unfolded: at most 4 * 0xFFFF.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Change(uint old, uint value) =>
+        ((old >> 16) ^ 0xFFFFu) + ((old & 0xFFFF) ^ 0xFFFFu) + (value >> 16) + (value & 0xFFFF);
+
+    /// <summary>Checksum <paramref name="checksum"/> updated by an unfolded change sum below 2^20: ~(~HC + change), folded.
+    /// Folding is exact whatever the grouping (a sum folds to 0 only when it is 0), so this equals a chain of
+    /// <see cref="Checksum.Update(ushort, ushort, ushort)"/> calls over the same words.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ushort Apply(ushort checksum, uint change)
+    {
+        uint sum = (checksum ^ 0xFFFFu) + change;
+        sum = (sum & 0xFFFF) + (sum >> 16);
+        sum = (sum & 0xFFFF) + (sum >> 16);
+        return (ushort)(sum ^ 0xFFFF);
     }
 
     /// <summary>Set only the outer source (or destination) address (ICMP errors: the ICMP checksum does not cover it).</summary>

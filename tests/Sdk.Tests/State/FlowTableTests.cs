@@ -22,6 +22,39 @@ public class FlowTableTests
     }
 
     [Test]
+    public void KeysDifferingInAnyOneField_AreDifferentFlows_EvenWithTheSameHash()
+    {
+        var k = new FlowKey(0x20010DB800000001, 2, 0x20010DB800000003, 4, 5, 6, 17);
+        FlowKey[] others =
+        [
+            k with { SourceHigh = 9 }, k with { SourceLow = 9 }, k with { DestinationHigh = 9 }, k with { DestinationLow = 9 },
+            k with { SourcePort = 9 }, k with { DestinationPort = 9 }, k with { Protocol = 6 },
+        ];
+        var t = new FlowTable<int>(16);
+        t.GetOrAdd(k, 7, out _) = -1;
+        for (int i = 0; i < others.Length; i++)
+        {
+            t.GetOrAdd(others[i], 7, out bool added) = i; // one hash for all: only the key compare tells them apart
+            Assert.That(added, Is.True, others[i].ToString());
+        }
+        Assert.That(t.Find(k, 7), Is.EqualTo(-1));
+        for (int i = 0; i < others.Length; i++) Assert.That(t.Find(others[i], 7), Is.EqualTo(i));
+    }
+
+    /// <summary>The table compares keys with wide loads at these offsets (addresses at 0, both ports at 32, protocol at 36).</summary>
+    [Test]
+    public void FlowKeyFields_LieWhereTheWideCompareReadsThem()
+    {
+        var k = new FlowKey(0x1111, 0x2222, 0x3333, 0x4444, 0x5555, 0x6666, 0x77);
+        ref byte b = ref Unsafe.As<FlowKey, byte>(ref k);
+        Assert.That(new[] { Unsafe.ReadUnaligned<ulong>(ref b), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b, 8)),
+            Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b, 16)), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b, 24)) },
+            Is.EqualTo(new ulong[] { 0x1111, 0x2222, 0x3333, 0x4444 }));
+        Assert.That((Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref b, 32)), Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref b, 34)),
+            Unsafe.Add(ref b, 36)), Is.EqualTo(((ushort)0x5555, (ushort)0x6666, (byte)0x77)));
+    }
+
+    [Test]
     public void WhenFull_NewFlowsAreRefused_KnownOnesStillFound()
     {
         var t = new FlowTable<int>(4);
