@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace Switchboard.Plugins.Nat;
 
 /// <summary>One translated connection (a conntrack entry): inside endpoint, remote endpoint, public port. Sequential:
-/// <see cref="OutKey.Matches"/> reads the addresses (offset 0) and the inside and remote ports (offset 8) as words.</summary>
+/// <see cref="OutKey"/> holds the addresses and the ports in the same order.</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct Mapping
 {
@@ -45,15 +45,10 @@ internal readonly struct OutKey(byte protocol, uint inside, ushort insidePort, u
         }
     }
 
-    /// <summary>Whether <paramref name="m"/> is this connection's mapping.</summary>
+    /// <summary>Whether <paramref name="m"/> is this connection's mapping. Plugins may not reinterpret memory (the host's
+    /// verifier refuses <c>Unsafe</c>), so the words are composed from the fields; the key's side stays in registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool Matches(in Mapping m)
-    {
-        if (!BitConverter.IsLittleEndian)
-            return ((ulong)m.RemoteAddress << 32 | m.InsideAddress) == _addresses
-                && ((uint)m.RemotePort << 16 | m.InsidePort) == _ports && m.Protocol == _protocol;
-        ref byte at = ref Unsafe.As<Mapping, byte>(ref Unsafe.AsRef(in m));
-        return Unsafe.ReadUnaligned<ulong>(ref at) == _addresses
-            && Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref at, 8)) == _ports && m.Protocol == _protocol;
-    }
+    public bool Matches(in Mapping m) =>
+        ((ulong)m.RemoteAddress << 32 | m.InsideAddress) == _addresses
+        && ((uint)m.RemotePort << 16 | m.InsidePort) == _ports && m.Protocol == _protocol;
 }
