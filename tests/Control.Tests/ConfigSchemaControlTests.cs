@@ -84,6 +84,37 @@ public class ConfigSchemaControlTests
     }
 
     [Test]
+    public async Task Create_chain_checks_each_new_instances_config_before_building_anything()
+    {
+        await using var sw = await SwitchUnderTest.StartAsync();
+        var v1 = WriteWithSchema(sw.Directory, "counter-1", "1.0.0", SchemaV1);
+        await sw.Plugins().LoadAsync(new LoadPluginRequest { Package = new PackageSource { Path = v1 } });
+        await sw.Chains().DeleteAsync(new DeleteChainRequest { Name = "main" });
+        var before = await Snapshot(sw);
+
+        CreateChainRequest Request(string counterConfig) => new()
+        {
+            Name = "counted", From = "gen", To = "sink", Through = { "ttl2", "count" },
+            NewInstances =
+            {
+                new NfInstanceSpec { Name = "ttl2", Type = "ttl" },
+                new NfInstanceSpec { Name = "count", Type = "counter", ConfigJson = counterConfig },
+            },
+        };
+        var refused = await Fails(() => sw.Chains().CreateAsync(Request("""{ "limit": 0, "extra": true }""")).ResponseAsync);
+        Assert.That(refused.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
+        Assert.That(refused.Status.Detail, Does.Contain("$.nfs.count.config.limit: must be >= 1 (schema: minimum)")
+                                              .And.Contain("$.nfs.count.config.extra: unknown key 'extra' (schema: additionalProperties)"));
+        Assert.That(await Snapshot(sw), Is.EqualTo(before), "no chain, no instance, not even the valid ttl2");
+        Assert.That(Function(sw, "count"), Is.Null);
+        Assert.That(Function(sw, "ttl2"), Is.Null);
+
+        var created = await sw.Chains().CreateAsync(Request("""{ "limit": 2 }"""));
+        Assert.That(created.Chain.Through, Is.EqualTo(new[] { "ttl2", "count" }));
+        Assert.That(Function(sw, "count"), Is.Not.Null);
+    }
+
+    [Test]
     public async Task Replace_checks_the_config_the_new_instance_would_get_and_leaves_the_running_one_on_refusal()
     {
         await using var sw = await SwitchUnderTest.StartAsync();
