@@ -16,12 +16,7 @@ internal static class Rewrite
     public static void Endpoint(Packet p, bool source, uint address, ushort port)
     {
         ref var ip = ref p.Ipv4;
-        uint oldAddress = source ? ip.Source : ip.Destination;
-        if (source) ip.Source = address; else ip.Destination = address;
-        // The address change's one's-complement sum, added once to each checksum that covers it (the IP header's,
-        // the TCP/UDP pseudo-header's): the same result as updating word by word, with one fold per checksum.
-        uint addressChange = Change(oldAddress, address);
-        ip.Checksum = Apply(ip.Checksum, addressChange);
+        uint addressChange = SetAddress(ref ip, source, address);
         switch (ip.Protocol)
         {
             case Ipv4.ProtoTcp:
@@ -29,7 +24,7 @@ internal static class Rewrite
                 ref var t = ref p.Tcp;
                 ushort oldPort = source ? t.SourcePort : t.DestinationPort;
                 if (source) t.SourcePort = port; else t.DestinationPort = port;
-                t.Checksum = Apply(t.Checksum, addressChange + (oldPort ^ 0xFFFFu) + port);
+                t.Checksum = Apply(t.Checksum, WithPort(addressChange, oldPort, port));
                 break;
             }
             case Ipv4.ProtoUdp:
@@ -37,7 +32,7 @@ internal static class Rewrite
                 ref var u = ref p.Udp;
                 ushort oldPort = source ? u.SourcePort : u.DestinationPort;
                 if (source) u.SourcePort = port; else u.DestinationPort = port;
-                if (u.Checksum != 0) u.Checksum = UdpChecksum(Apply(u.Checksum, addressChange + (oldPort ^ 0xFFFFu) + port));
+                if (u.Checksum != 0) u.Checksum = UdpChecksum(Apply(u.Checksum, WithPort(addressChange, oldPort, port)));
                 break;
             }
             case Ipv4.ProtoIcmp:
@@ -57,25 +52,35 @@ internal static class Rewrite
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void UdpSource(ref Ipv4 ip, ref Udp u, uint address, ushort port)
     {
-        uint addressChange = Change(ip.Source, address);
-        ip.Source = address;
-        ip.Checksum = Apply(ip.Checksum, addressChange);
-        ushort oldPort = u.SourcePort;
+        uint change = WithPort(SetAddress(ref ip, source: true, address), u.SourcePort, port);
         u.SourcePort = port;
-        if (u.Checksum != 0) u.Checksum = UdpChecksum(Apply(u.Checksum, addressChange + (oldPort ^ 0xFFFFu) + port));
+        if (u.Checksum != 0) u.Checksum = UdpChecksum(Apply(u.Checksum, change));
     }
 
     /// <summary>SNAT of an outbound TCP segment: its source address and port, and both checksums.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void TcpSource(ref Ipv4 ip, ref Tcp t, uint address, ushort port)
     {
-        uint addressChange = Change(ip.Source, address);
-        ip.Source = address;
-        ip.Checksum = Apply(ip.Checksum, addressChange);
-        ushort oldPort = t.SourcePort;
+        uint change = WithPort(SetAddress(ref ip, source: true, address), t.SourcePort, port);
         t.SourcePort = port;
-        t.Checksum = Apply(t.Checksum, addressChange + (oldPort ^ 0xFFFFu) + port);
+        t.Checksum = Apply(t.Checksum, change);
     }
+
+    /// <summary>Set the source (or destination) address and update the IP header checksum. Returns the address change's
+    /// one's-complement sum, to be added once to each other checksum that covers it (the TCP/UDP pseudo-header's): the
+    /// same result as updating word by word, with one fold per checksum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint SetAddress(ref Ipv4 ip, bool source, uint address)
+    {
+        uint change = Change(source ? ip.Source : ip.Destination, address);
+        if (source) ip.Source = address; else ip.Destination = address;
+        ip.Checksum = Apply(ip.Checksum, change);
+        return change;
+    }
+
+    /// <summary><paramref name="change"/> plus the change of a 16-bit port from <paramref name="old"/> to <paramref name="value"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint WithPort(uint change, ushort old, ushort value) => change + (old ^ 0xFFFFu) + value;
 
     /// <summary>The one's-complement sum of replacing 32-bit <paramref name="old"/> by <paramref name="value"/>
     /// (RFC 1624 eqn. 3: ~m + m' per 16-bit word), unfolded: at most 4 * 0xFFFF.</summary>

@@ -116,10 +116,18 @@ public sealed partial class Pipe
     /// <summary>An NF's input: its entry is held back (see <see cref="Pending"/>) so that its first parses can merge with it.</summary>
     internal Pipe BeginNf(NfEntryNode entry)
     {
-        var attach = EnsureOpen();
+        EnsureOpen();
         Register(entry, "entry");
+        return HandOff(new Pending(entry, null, false), entry.Name, KnownStack.Empty);
+    }
+
+    /// <summary>A pipe that takes over this one's open output with <paramref name="pending"/> held back; this one is consumed.</summary>
+    private Pipe HandOff(Pending pending, string origin, KnownStack known)
+    {
+        var attach = _attach!;
         _attach = null;
-        return new Pipe(Builder, attach, entry.Name) { _pending = new Pending(entry, null, false), Known = KnownStack.Empty };
+        _pending = null;
+        return new Pipe(Builder, attach, origin) { _pending = pending, Known = known };
     }
 
     /// <summary>
@@ -136,11 +144,8 @@ public sealed partial class Pipe
         if (_pending is not { } p) return null;
         if (T.Kind == HeaderKind.Ethernet && p.Ethernet is null)
         {
-            var attach = _attach!;
             Register(node, kind);
-            _attach = null;
-            _pending = null;
-            return new Pipe(Builder, attach, node.Name) { _pending = p with { Ethernet = node, EthernetDrops = drops }, Known = drops ? KnownStack.Ethernet : KnownStack.Unknown };
+            return HandOff(p with { Ethernet = node, EthernetDrops = drops }, node.Name, drops ? KnownStack.Ethernet : KnownStack.Unknown);
         }
         if (T.Kind != HeaderKind.Ipv4 || p.Ethernet is null) return null;
         _pending = null;
