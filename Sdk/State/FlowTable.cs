@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 
 namespace Switchboard.Sdk.State;
 
@@ -146,22 +145,15 @@ public sealed class FlowTable<TValue> where TValue : struct
         Count = 0;
     }
 
-    /// <summary>Through references (the record's == copies both 40-byte keys first), with wide loads: the four address
-    /// words as one 32-byte vector, both ports as one word (FlowKey's fields are sequential: addresses at 0, ports at 32,
-    /// protocol at 36; a test pins the offsets).</summary>
+    /// <summary>Field by field through references (the record's == copies both 40-byte keys first). The caller's key was
+    /// usually just written to the stack field by field, and a load wider than those stores (a 32-byte vector over
+    /// four 8-byte stores) cannot be forwarded from the store buffer: it waits until they commit. So each field is read
+    /// in its own width, the low address words (IPv4 addresses live there) first: they tell flows apart.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Same(in FlowKey a, in FlowKey b)
-    {
-        if (!Vector256.IsHardwareAccelerated || !BitConverter.IsLittleEndian)
-            return a.SourceLow == b.SourceLow && a.DestinationLow == b.DestinationLow && a.SourceHigh == b.SourceHigh
-                && a.DestinationHigh == b.DestinationHigh && a.SourcePort == b.SourcePort && a.DestinationPort == b.DestinationPort
-                && a.Protocol == b.Protocol;
-        ref byte pa = ref Unsafe.As<FlowKey, byte>(ref Unsafe.AsRef(in a));
-        ref byte pb = ref Unsafe.As<FlowKey, byte>(ref Unsafe.AsRef(in b));
-        return Vector256.LoadUnsafe(ref pa) == Vector256.LoadUnsafe(ref pb)
-            && Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref pa, 32)) == Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref pb, 32))
-            && a.Protocol == b.Protocol;
-    }
+    private static bool Same(in FlowKey a, in FlowKey b) =>
+        a.SourceLow == b.SourceLow && a.DestinationLow == b.DestinationLow && a.SourcePort == b.SourcePort
+        && a.DestinationPort == b.DestinationPort && a.SourceHigh == b.SourceHigh && a.DestinationHigh == b.DestinationHigh
+        && a.Protocol == b.Protocol;
 
     /// <summary>Double the index in use and re-index every entry (no allocation: the array was sized for the capacity).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
