@@ -172,4 +172,16 @@ public class FlowTableTests
         Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
         Assert.That(t.Find(keys[7], hashes[7]), Is.EqualTo(11));
     }
+
+    /// <summary>Entries are packed to 4 bytes: values holding references must still be found and kept alive by the GC.</summary>
+    [Test]
+    public void ValuesWithReferences_SurviveCollections()
+    {
+        var t = new FlowTable<(string Name, long Bytes)>(100);
+        for (int i = 0; i < 100; i++) t.GetOrAdd(Key(i), Key(i).TableHash(), out _) = (new string('x', i % 7 + 1) + i, i);
+        GC.Collect();
+        GC.Collect();
+        for (int i = 0; i < 100; i++)
+            Assert.That(t.Find(Key(i), Key(i).TableHash()), Is.EqualTo((new string('x', i % 7 + 1) + i, (long)i)));
+    }
 }
