@@ -32,8 +32,9 @@ public readonly record struct FlowKey(ulong SourceHigh, ulong SourceLow, ulong D
     }
 
     /// <summary>
-    /// A cheaper hash for a per-core hash table keyed by flows (e.g. <see cref="State.FlowTable{TValue}"/>): one
-    /// half splitmix64 round (one xor-shift, one multiply) over the folded key (<see cref="Hash"/> runs five full rounds in a chain, ~40 cycles of latency per packet).
+    /// A cheaper hash for a per-core hash table keyed by flows (e.g. <see cref="State.FlowTable{TValue}"/>): half a
+    /// splitmix64 round (one xor-shift, one multiply) over the folded key (<see cref="Hash"/> runs five full rounds in
+    /// a chain, ~40 cycles of latency per packet).
     /// Stable, but not interchangeable with <see cref="Hash"/>: use <see cref="Hash"/> wherever the value must agree with
     /// other components (shuffles, Maglev positions), and one of the two consistently for a given table.
     /// </summary>
