@@ -34,9 +34,25 @@ public sealed class ConnectionCache
 
     /// <summary>The flow's remembered backend (refreshing it); for a new flow, the lookup table's entry for its
     /// <see cref="FlowKey.Hash"/> (<see cref="Position"/>), remembered if there is room. -1 when the table has no
-    /// backend. The cache itself is keyed by <see cref="FlowKey.TableHash"/>, so a known flow costs one short hash
-    /// and the full 5-tuple hash is computed only for new flows (as the C twin does).</summary>
+    /// backend. The cache itself is keyed by <see cref="FlowKey.TableHash"/> (<paramref name="slotHash"/>, e.g. from
+    /// <see cref="FlowKey.TryGet(Packet, out FlowKey, out uint)"/>), so a known flow costs one short hash
+    /// and the full 5-tuple hash is computed only for new flows (as the C twin does); the published lookup table is
+    /// read only for them too.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Resolve(in FlowKey key, uint slotHash, BoundedConsistencyArray<int> table)
+    {
+        ref var e = ref _flows.GetOrAdd(key, slotHash, out bool added);
+        if (!added && !Unsafe.IsNullRef(ref e))
+        {
+            Hits++;
+            // Refresh only when it changes: an entry stored to on every packet is a dirty cache line to write back.
+            if (e.LastSeen != Epoch) e.LastSeen = Epoch;
+            return e.Backend;
+        }
+        return Miss(key, slotHash, table.Published, ref e);
+    }
+
+    /// <summary><see cref="Resolve(in FlowKey, uint, BoundedConsistencyArray{int})"/> against one table read already.</summary>
     public int Resolve(in FlowKey key, ReadOnlySpan<int> table)
     {
         uint slotHash = key.TableHash();
@@ -44,7 +60,7 @@ public sealed class ConnectionCache
         if (!added && !Unsafe.IsNullRef(ref e))
         {
             Hits++;
-            e.LastSeen = Epoch;
+            if (e.LastSeen != Epoch) e.LastSeen = Epoch;
             return e.Backend;
         }
         return Miss(key, slotHash, table, ref e);
@@ -55,6 +71,7 @@ public sealed class ConnectionCache
     public static int Position(in FlowKey key, int tableLength) =>
         (int)(((ulong)(key.Hash() * 0x9E3779B1u) * (uint)tableLength) >> 32);
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private int Miss(in FlowKey key, uint slotHash, ReadOnlySpan<int> table, ref Entry e)
     {
         Misses++;

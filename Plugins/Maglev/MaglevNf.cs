@@ -75,9 +75,8 @@ public sealed class MaglevNf : INetworkFunction, ICounterSource, IModelConfig
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public int Group(Packet p)
         {
-            if (!FlowKey.TryGet(p, out var key)) { counters.NonIp++; return -1; }
-            var table = control.Table.Published; // one volatile read: the control plane may publish any time
-            int backend = cache.Resolve(key, table);
+            if (!FlowKey.TryGet(p, out var key, out uint slotHash)) { counters.NonIp++; return -1; }
+            int backend = cache.Resolve(key, slotHash, control.Table); // reads the published table (volatile) only for a new flow
             if (backend < 0) counters.NoBackend++;
             return backend;
         }

@@ -58,9 +58,9 @@ public sealed class MonitorTable(int capacity)
 
     public void Record(Packet p)
     {
-        if (!FlowKey.TryGet(p, out var key)) { NonIp++; return; }
+        if (!FlowKey.TryGet(p, out var key, out uint hash)) { NonIp++; return; }
         Bytes += p.Length;
-        ref var c = ref _flows.GetOrAdd(key, key.TableHash(), out _);
+        ref var c = ref _flows.GetOrAdd(key, hash, out _);
         if (Unsafe.IsNullRef(ref c)) { Untracked++; return; } // full: a new flow is not tracked
         c.Packets++;
         c.Bytes += p.Length;

@@ -32,19 +32,28 @@ public readonly record struct FlowKey(ulong SourceHigh, ulong SourceLow, ulong D
     }
 
     /// <summary>
-    /// A cheaper hash for a per-core hash table keyed by flows (e.g. <see cref="State.FlowTable{TValue}"/>): one
-    /// splitmix64 round over the folded key (<see cref="Hash"/> runs five in a chain, ~40 cycles of latency per packet).
+    /// A cheaper hash for a per-core hash table keyed by flows (e.g. <see cref="State.FlowTable{TValue}"/>): half a
+    /// splitmix64 round (one xor-shift, one multiply) over the folded key (<see cref="Hash"/> runs five full rounds in
+    /// a chain, ~40 cycles of latency per packet).
     /// Stable, but not interchangeable with <see cref="Hash"/>: use <see cref="Hash"/> wherever the value must agree with
     /// other components (shuffles, Maglev positions), and one of the two consistently for a given table.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public uint TableHash()
+    public uint TableHash() => TableHashOf(SourceHigh, SourceLow, DestinationHigh, DestinationLow, SourcePort, DestinationPort, Protocol);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint TableHashOf(ulong sourceHigh, ulong sourceLow, ulong destinationHigh, ulong destinationLow,
+        ushort sourcePort, ushort destinationPort, byte protocol)
     {
         // Low words: for IPv4 (src, dst) fold injectively into one word (the destination rotated by 32).
-        ulong a = SourceLow ^ BitOperations.RotateLeft(DestinationLow, 32)
-            ^ (SourceHigh ^ BitOperations.RotateLeft(DestinationHigh, 17)) * 0xC2B2AE3D27D4EB4FUL; // IPv6: the high words too
-        ulong b = (ulong)Protocol << 32 | (uint)SourcePort << 16 | DestinationPort;
-        return (uint)(Mix(a ^ (b * 0x9E3779B97F4A7C15UL)) >> 32);
+        ulong a = sourceLow ^ BitOperations.RotateLeft(destinationLow, 32)
+            ^ (sourceHigh ^ BitOperations.RotateLeft(destinationHigh, 17)) * 0xC2B2AE3D27D4EB4FUL; // IPv6: the high words too
+        ulong b = (ulong)protocol << 32 | (uint)sourcePort << 16 | destinationPort;
+        // Half a splitmix round: fold the high half down, one multiply, the product's high half. A table's slot is
+        // the result's low bits (the product's bits 32 and up), which the fold makes depend on every bit of the key.
+        ulong h = a ^ (b * 0x9E3779B97F4A7C15UL);
+        h ^= h >> 29;
+        return (uint)((h * 0xBF58476D1CE4E5B9UL) >> 32);
     }
 
     /// <summary>A hash equal for both directions of a connection: the hash of whichever direction has the
@@ -72,7 +81,13 @@ public readonly record struct FlowKey(ulong SourceHigh, ulong SourceLow, ulong D
     /// replies use the echo identifier as both ports (so <see cref="Reverse"/> of a request is its reply's
     /// key); other protocols and all IP fragments get ports 0, so every fragment of a datagram has the same key.
     /// </summary>
-    public static unsafe bool TryGet(Packet packet, out FlowKey key)
+    public static bool TryGet(Packet packet, out FlowKey key) => TryGet(packet, out key, out _);
+
+    /// <summary><see cref="TryGet(Packet, out FlowKey)"/> and the key's <see cref="TableHash()"/>, computed from the
+    /// header words as they are read (for an IPv4 key not read back from the key just stored, which puts a store
+    /// forward on the way to the table's slot); 0 when there is no key.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe bool TryGet(Packet packet, out FlowKey key, out uint tableHash)
     {
         ref var h = ref packet.Desc->Headers;
         int v4 = h.ByKind[(int)HeaderKind.Ipv4];
@@ -83,7 +98,10 @@ public readonly record struct FlowKey(ulong SourceHigh, ulong SourceLow, ulong D
             byte* ip4 = packet.Desc->Data + v4;
             ReadPorts(packet, v4 + (ip4[0] & 0xF) * 4, out var sp4, out var dp4);
             ulong both4 = BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ulong>(ip4 + 12));
-            key = Ipv4((uint)(both4 >> 32), (uint)both4, sp4, dp4, h.IpProtocol);
+            ulong src4 = V4Mapped | (uint)(both4 >> 32), dst4 = V4Mapped | (uint)both4;
+            byte proto4 = h.IpProtocol;
+            key = new FlowKey(0, src4, 0, dst4, sp4, dp4, proto4);
+            tableHash = TableHashOf(0, src4, 0, dst4, sp4, dp4, proto4);
             return true;
         }
         int i = h.Depth - 1;
@@ -91,6 +109,7 @@ public readonly record struct FlowKey(ulong SourceHigh, ulong SourceLow, ulong D
         if (i < 0)
         {
             key = default;
+            tableHash = 0;
             return false;
         }
         byte* ip = packet.Desc->Data + h.Offsets[i];
@@ -107,6 +126,7 @@ public readonly record struct FlowKey(ulong SourceHigh, ulong SourceLow, ulong D
             ref var v6 = ref Unsafe.AsRef<Sdk.Ipv6>(ip);
             key = new FlowKey(v6.Source.High, v6.Source.Low, v6.Destination.High, v6.Destination.Low, sp, dp, h.IpProtocol);
         }
+        tableHash = key.TableHash();
         return true;
     }
 

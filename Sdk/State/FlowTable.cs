@@ -1,23 +1,28 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
+using System.Runtime.InteropServices;
 
 namespace Switchboard.Sdk.State;
 
 /// <summary>
 /// A bounded per-core flow table: <see cref="FlowKey"/> to <typeparamref name="TValue"/>. Entries are kept dense
-/// (in arrival order, removal moves the last entry into the hole), found through an open-addressing index of
-/// entry numbers (linear probing, at most half full) keyed by the hash the caller passes (usually
-/// <see cref="FlowKey.TableHash"/>, the cheap one; <see cref="FlowKey.Hash"/> works too, but one of them for every
-/// call). So a lookup is one hash, a 4-byte index slot and the entry, and the memory a lookup touches stays
-/// proportional to the flows actually present: entries are dense, and the index in use is a prefix of its preallocated array that doubles (rehashing the dense entries, no allocation) when it gets half
-/// full, so 1 000 flows in a table sized for 64 K use a 16 KB index, not 512 KB. Sweeps walk a dense array, and
-/// nothing allocates after construction. Full means <see cref="Capacity"/> flows: new flows are then refused (the caller decides what
-/// that means) rather than growing on the packet path. Not thread-safe: one core owns it (partitioned state,
-/// thesis 3.1.1 (a)).
+/// (in arrival order, removal moves the last entry into the hole), found through an open-addressing index
+/// (linear probing, at most half full) keyed by the hash the caller passes (usually <see cref="FlowKey.TableHash"/>,
+/// the cheap one, e.g. from <see cref="FlowKey.TryGet(Packet, out FlowKey, out uint)"/>; <see cref="FlowKey.Hash"/>
+/// works too, but one of them for every call). An index slot (8 bytes) holds the flow's hash and its entry number, so
+/// a lookup is one hash, the index slots of its probe run and one entry: a probe past another flow compares hashes in
+/// the index and never loads that flow's entry. The memory a lookup touches stays proportional to the flows actually
+/// present: entries are dense, and the index in use is a prefix of its preallocated array that doubles (re-indexing
+/// the dense entries, no allocation) when it gets half full, so 1 000 flows in a table sized for 64 K use a 16 KB
+/// index, not 1 MB. Sweeps walk a dense array, and nothing allocates after construction. Full means
+/// <see cref="Capacity"/> flows: new flows are then refused (the caller decides what that means) rather than growing
+/// on the packet path. Not thread-safe: one core owns it (partitioned state, thesis 3.1.1 (a)).
 /// </summary>
 public sealed class FlowTable<TValue> where TValue : struct
 {
+    /// <summary>Packed to 4 bytes: no padding after the 37-byte key and the hash, so an entry of 16-byte counters is 60
+    /// bytes, not 64 (fewer cache lines for the entries in use).</summary>
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
     private struct Entry
     {
         public FlowKey Key;
@@ -26,8 +31,9 @@ public sealed class FlowTable<TValue> where TValue : struct
     }
 
     private readonly Entry[] _entries;
-    /// <summary>Per slot: 0 when empty, else the entry's index + 1.</summary>
-    private readonly int[] _index;
+    /// <summary>Per slot: 0 when empty, else the entry's hash in the high half and its index + 1 in the low half, so a
+    /// probe past another flow's slot compares hashes in the index and never loads that flow's entry.</summary>
+    private readonly ulong[] _index;
     private int _mask;
     private const int InitialSlots = 64;
 
@@ -38,7 +44,7 @@ public sealed class FlowTable<TValue> where TValue : struct
         ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, 1 << 26);
         Capacity = capacity;
         _entries = new Entry[capacity];
-        _index = new int[(int)BitOperations.RoundUpToPowerOf2((uint)capacity * 2)];
+        _index = new ulong[(int)BitOperations.RoundUpToPowerOf2((uint)capacity * 2)];
         _mask = Math.Min(_index.Length, InitialSlots) - 1;
     }
 
@@ -59,13 +65,16 @@ public sealed class FlowTable<TValue> where TValue : struct
         int i = (int)hash & _mask;
         while (true)
         {
-            int e = index[i];
-            if (e == 0) break;
-            ref var entry = ref entries[e - 1];
-            if (entry.Hash == hash && Same(entry.Key, key))
+            ulong s = index[i];
+            if (s == 0) break;
+            if ((uint)(s >> 32) == hash)
             {
-                added = false;
-                return ref entry.Value;
+                ref var entry = ref entries[(int)(uint)s - 1];
+                if (Same(entry.Key, key))
+                {
+                    added = false;
+                    return ref entry.Value;
+                }
             }
             i = (i + 1) & _mask;
         }
@@ -80,7 +89,7 @@ public sealed class FlowTable<TValue> where TValue : struct
         fresh.Key = key;
         fresh.Hash = hash;
         fresh.Value = default;
-        index[i] = ++Count;
+        index[i] = Slot(hash, ++Count);
         return ref fresh.Value;
     }
 
@@ -99,7 +108,7 @@ public sealed class FlowTable<TValue> where TValue : struct
     public ref TValue Find(in FlowKey key, uint hash)
     {
         int slot = SlotOf(key, hash);
-        return ref slot < 0 ? ref Unsafe.NullRef<TValue>() : ref _entries[_index[slot] - 1].Value;
+        return ref slot < 0 ? ref Unsafe.NullRef<TValue>() : ref _entries[(int)(uint)_index[slot] - 1].Value;
     }
 
     /// <summary>Remove <paramref name="key"/>; false when it was not there.</summary>
@@ -146,22 +155,15 @@ public sealed class FlowTable<TValue> where TValue : struct
         Count = 0;
     }
 
-    /// <summary>Through references (the record's == copies both 40-byte keys first), with wide loads: the four address
-    /// words as one 32-byte vector, both ports as one word (FlowKey's fields are sequential: addresses at 0, ports at 32,
-    /// protocol at 36; a test pins the offsets).</summary>
+    /// <summary>Field by field through references (the record's == copies both 40-byte keys first). The caller's key was
+    /// usually just written to the stack field by field: a load wider than those stores (a 32-byte vector over four
+    /// 8-byte stores) cannot be forwarded from the store buffer and stalls until they commit, so the key's side is read
+    /// in the widths it was written. The low address words (IPv4 addresses live there) first: they tell flows apart.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Same(in FlowKey a, in FlowKey b)
-    {
-        if (!Vector256.IsHardwareAccelerated || !BitConverter.IsLittleEndian)
-            return a.SourceLow == b.SourceLow && a.DestinationLow == b.DestinationLow && a.SourceHigh == b.SourceHigh
-                && a.DestinationHigh == b.DestinationHigh && a.SourcePort == b.SourcePort && a.DestinationPort == b.DestinationPort
-                && a.Protocol == b.Protocol;
-        ref byte pa = ref Unsafe.As<FlowKey, byte>(ref Unsafe.AsRef(in a));
-        ref byte pb = ref Unsafe.As<FlowKey, byte>(ref Unsafe.AsRef(in b));
-        return Vector256.LoadUnsafe(ref pa) == Vector256.LoadUnsafe(ref pb)
-            && Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref pa, 32)) == Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref pb, 32))
-            && a.Protocol == b.Protocol;
-    }
+    private static bool Same(in FlowKey a, in FlowKey b) =>
+        a.SourceLow == b.SourceLow && a.DestinationLow == b.DestinationLow && a.SourcePort == b.SourcePort
+        && a.DestinationPort == b.DestinationPort && a.SourceHigh == b.SourceHigh && a.DestinationHigh == b.DestinationHigh
+        && a.Protocol == b.Protocol;
 
     /// <summary>Double the index in use and re-index every entry (no allocation: the array was sized for the capacity).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -170,8 +172,11 @@ public sealed class FlowTable<TValue> where TValue : struct
         int size = Math.Min(_index.Length, (_mask + 1) * 2);
         Array.Clear(_index, 0, size);
         _mask = size - 1;
-        for (int e = 0; e < Count; e++) _index[FreeSlot(_entries[e].Hash)] = e + 1;
+        for (int e = 0; e < Count; e++) _index[FreeSlot(_entries[e].Hash)] = Slot(_entries[e].Hash, e + 1);
     }
+
+    /// <summary>An index slot: the hash above, the entry number + 1 below (never 0).</summary>
+    private static ulong Slot(uint hash, int entryPlusOne) => (ulong)hash << 32 | (uint)entryPlusOne;
 
     private int FreeSlot(uint hash)
     {
@@ -184,10 +189,9 @@ public sealed class FlowTable<TValue> where TValue : struct
     {
         for (int i = (int)hash & _mask; ; i = (i + 1) & _mask)
         {
-            int e = _index[i];
-            if (e == 0) return -1;
-            ref var entry = ref _entries[e - 1];
-            if (entry.Hash == hash && Same(entry.Key, key)) return i;
+            ulong s = _index[i];
+            if (s == 0) return -1;
+            if ((uint)(s >> 32) == hash && Same(_entries[(int)(uint)s - 1].Key, key)) return i;
         }
     }
 
@@ -195,25 +199,25 @@ public sealed class FlowTable<TValue> where TValue : struct
     private int SlotOfEntry(int entry)
     {
         int i = (int)_entries[entry].Hash & _mask;
-        while (_index[i] != entry + 1) i = (i + 1) & _mask;
+        while ((uint)_index[i] != (uint)(entry + 1)) i = (i + 1) & _mask;
         return i;
     }
 
     private void RemoveAt(int slot)
     {
-        int entry = _index[slot] - 1;
+        int entry = (int)(uint)_index[slot] - 1;
         // Close the index hole by backward shift (Knuth 6.4, algorithm R): move each later slot of the probe run
         // into the hole when its home does not lie cyclically in (hole, j].
         int hole = slot, j = slot;
         while (true)
         {
             j = (j + 1) & _mask;
-            int e = _index[j];
-            if (e == 0) break;
-            int home = (int)_entries[e - 1].Hash & _mask;
+            ulong s = _index[j];
+            if (s == 0) break;
+            int home = (int)(s >> 32) & _mask;
             bool stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
             if (stays) continue;
-            _index[hole] = e;
+            _index[hole] = s;
             hole = j;
         }
         _index[hole] = 0;
@@ -221,7 +225,7 @@ public sealed class FlowTable<TValue> where TValue : struct
         int last = Count - 1;
         if (entry != last)
         {
-            _index[SlotOfEntry(last)] = entry + 1;
+            _index[SlotOfEntry(last)] = Slot(_entries[last].Hash, entry + 1);
             _entries[entry] = _entries[last];
         }
         _entries[last] = default;

@@ -11,6 +11,9 @@ public unsafe class FlowKeyTests
         {
             Assert.That(Parser.Run(d, kinds), Is.EqualTo(ParseStatus.Ok));
             Assert.That(FlowKey.TryGet(new Packet(d), out key), Is.True);
+            // The overload that hashes while reading (IPv4 from the header words) gives the same key and its TableHash.
+            Assert.That(FlowKey.TryGet(new Packet(d), out var again, out uint tableHash), Is.True);
+            Assert.That((again, tableHash), Is.EqualTo((key, key.TableHash())));
         });
         return key;
     }

@@ -41,17 +41,22 @@ public class FlowTableTests
         for (int i = 0; i < others.Length; i++) Assert.That(t.Find(others[i], 7), Is.EqualTo(i));
     }
 
-    /// <summary>The table compares keys with wide loads at these offsets (addresses at 0, both ports at 32, protocol at 36).</summary>
+    /// <summary>The index holds each flow's hash next to its entry number: flows whose hashes share a home slot (equal
+    /// low bits) but differ above them are told apart in the index, and stay findable as the index grows (re-homing
+    /// them by more bits) and as flows of the run are removed.</summary>
     [Test]
-    public void FlowKeyFields_LieWhereTheWideCompareReadsThem()
+    public void FlowsSharingAHomeSlot_DifferentHashes_SurviveGrowthAndRemovals()
     {
-        var k = new FlowKey(0x1111, 0x2222, 0x3333, 0x4444, 0x5555, 0x6666, 0x77);
-        ref byte b = ref Unsafe.As<FlowKey, byte>(ref k);
-        Assert.That(new[] { Unsafe.ReadUnaligned<ulong>(ref b), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b, 8)),
-            Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b, 16)), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b, 24)) },
-            Is.EqualTo(new ulong[] { 0x1111, 0x2222, 0x3333, 0x4444 }));
-        Assert.That((Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref b, 32)), Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref b, 34)),
-            Unsafe.Add(ref b, 36)), Is.EqualTo(((ushort)0x5555, (ushort)0x6666, (byte)0x77)));
+        var t = new FlowTable<int>(200);
+        uint HashOf(int i) => 5u | (uint)i << 16; // home 5 until the index has 64 K slots; differ only in the high bits
+        for (int i = 0; i < 150; i++) t.GetOrAdd(Key(i), HashOf(i), out _) = i; // 64 slots grow to 512 on the way
+        for (int i = 0; i < 150; i++) Assert.That(t.Find(Key(i), HashOf(i)), Is.EqualTo(i), $"flow {i}");
+        Assert.That(Unsafe.IsNullRef(ref t.Find(Key(3), HashOf(4))), Is.True, "the right key under another flow's hash is not found");
+        for (int i = 0; i < 150; i += 3) Assert.That(t.Remove(Key(i), HashOf(i)), Is.True);
+        for (int i = 0; i < 150; i++)
+            Assert.That(Unsafe.IsNullRef(ref t.Find(Key(i), HashOf(i))), Is.EqualTo(i % 3 == 0), $"flow {i}");
+        t.GetOrAdd(Key(0), HashOf(0), out bool added) = 1000;
+        Assert.That((added, t.Find(Key(0), HashOf(0)), t.Count), Is.EqualTo((true, 1000, 101)));
     }
 
     [Test]
@@ -166,5 +171,17 @@ public class FlowTableTests
         for (int r = 0; r < 10; r++) Round();
         Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
         Assert.That(t.Find(keys[7], hashes[7]), Is.EqualTo(11));
+    }
+
+    /// <summary>Entries are packed to 4 bytes: values holding references must still be found and kept alive by the GC.</summary>
+    [Test]
+    public void ValuesWithReferences_SurviveCollections()
+    {
+        var t = new FlowTable<(string Name, long Bytes)>(100);
+        for (int i = 0; i < 100; i++) t.GetOrAdd(Key(i), Key(i).TableHash(), out _) = (new string('x', i % 7 + 1) + i, i);
+        GC.Collect();
+        GC.Collect();
+        for (int i = 0; i < 100; i++)
+            Assert.That(t.Find(Key(i), Key(i).TableHash()), Is.EqualTo((new string('x', i % 7 + 1) + i, (long)i)));
     }
 }
