@@ -52,20 +52,6 @@ public sealed class ConnectionCache
         return Miss(key, slotHash, table.Published, ref e);
     }
 
-    /// <summary><see cref="Resolve(in FlowKey, uint, BoundedConsistencyArray{int})"/> against one table read already.</summary>
-    public int Resolve(in FlowKey key, ReadOnlySpan<int> table)
-    {
-        uint slotHash = key.TableHash();
-        ref var e = ref _flows.GetOrAdd(key, slotHash, out bool added);
-        if (!added && !Unsafe.IsNullRef(ref e))
-        {
-            Hits++;
-            if (e.LastSeen != Epoch) e.LastSeen = Epoch;
-            return e.Backend;
-        }
-        return Miss(key, slotHash, table, ref e);
-    }
-
     /// <summary>The lookup-table position of a flow: a multiply-shift of its remixed <see cref="FlowKey.Hash"/>
     /// (independent of the shuffle's <c>hash % cores</c>).</summary>
     public static int Position(in FlowKey key, int tableLength) =>
