@@ -28,6 +28,9 @@ internal sealed record DpdkSettings
     public int MempoolSize { get; init; } = DefaultMempoolSize;
     /// <summary>Per-lcore mempool cache size (0..512).</summary>
     public int CacheSize { get; init; } = DefaultCacheSize;
+    /// <summary>How long a start waits for every DPDK port's link to come up before traffic flows (seconds).</summary>
+    public double LinkWaitSeconds { get; init; } = DefaultLinkWaitSeconds;
+    public const double DefaultLinkWaitSeconds = 5, MaxLinkWaitSeconds = 120;
 }
 
 /// <summary>A port as configured. <see cref="Path"/> is its JSON path, for error messages.</summary>

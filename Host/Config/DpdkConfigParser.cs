@@ -83,7 +83,7 @@ internal static partial class DpdkConfigParser
             long need = RingNeed();
             return need <= settings.MempoolSize ? settings : settings with { MempoolSize = (int)Math.Min(MaxMempool, (long)BitOps(need)) };
         }
-        section.RejectUnknownKeys("eal", "mempoolSize", "cacheSize");
+        section.RejectUnknownKeys("eal", "mempoolSize", "cacheSize", "linkWaitSeconds");
         var eal = section.Strings("eal")?.Select(e => e.Value).ToList() ?? [];
         cache = (int)(section.Integer("cacheSize", 0, MaxCache) ?? settings.CacheSize);
         var size = section.Integer("mempoolSize", MinMempool, MaxMempool);
@@ -93,7 +93,8 @@ internal static partial class DpdkConfigParser
         else if (size is not null && RingNeed() > mempool)
             diag.Error(section.ChildPath("mempoolSize"),
                 $"{mempool} mbufs cannot fill the DPDK ports' RX rings and per-core caches on {cores} core(s): at least {RingNeed()} are needed");
-        return new DpdkSettings { Eal = eal, MempoolSize = mempool, CacheSize = cache };
+        double linkWait = section.Number("linkWaitSeconds", 0, DpdkSettings.MaxLinkWaitSeconds) ?? DpdkSettings.DefaultLinkWaitSeconds;
+        return new DpdkSettings { Eal = eal, MempoolSize = mempool, CacheSize = cache, LinkWaitSeconds = linkWait };
     }
 
     // The next 2^n - 1 at or above n (DPDK's ring-backed mempool is exactly sized then).

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Switchboard.Host.Config;
 using Switchboard.Host.Plugins;
@@ -248,6 +249,7 @@ internal sealed partial class Dataplane : IDisposable
     {
         if (_started) throw new InvalidOperationException("Already started.");
         _started = true;
+        WaitForLinks();
         var barrier = new Barrier(_workers.Count, _ =>
         {
             long moved = Interlocked.Exchange(ref _drainMoved, 0);
@@ -258,6 +260,29 @@ internal sealed partial class Dataplane : IDisposable
         foreach (var w in _workers)
             w.Start(barrier, () => _drainDone, m => Interlocked.Add(ref _drainMoved, m), pinThreads && _workers.Count <= Environment.ProcessorCount);
         if (WatchdogTimeout is { } t) _watchdog = new Watchdog(this, t);
+    }
+
+    /// <summary>Wait up to <see cref="DpdkSettings.LinkWaitSeconds"/> for every DPDK port's link, so the first bursts are
+    /// not refused by a device still coming up (a memif link is up only once its peer has connected); name the ports
+    /// still down and start anyway.</summary>
+    private void WaitForLinks()
+    {
+        var ports = _ports.Where(p => p.Value is DpdkPort).Select(p => (Name: p.Key, Port: (DpdkPort)p.Value)).ToList();
+        if (ports.Count == 0) return;
+        var limit = TimeSpan.FromSeconds(Deployment.Dpdk.LinkWaitSeconds);
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var down = ports.Where(p => !p.Port.Link().Up).ToList();
+            if (down.Count == 0) return;
+            if (clock.Elapsed >= limit)
+            {
+                Log($"warning: link down after {limit.TotalSeconds:0.#} s on {string.Join(", ", down.Select(p => $"'{p.Name}' ({p.Port.Info.DeviceName})"))}; " +
+                    "starting anyway: what they cannot send is counted as tx dropped until the link comes up");
+                return;
+            }
+            Thread.Sleep(10);
+        }
     }
 
     /// <summary>True when every receive port is finite and done (a pcap replayed once).</summary>

@@ -74,13 +74,18 @@ internal unsafe struct PacketDesc
         set => DataOffset = (ushort)(value - Buffer);
     }
 
-    /// <summary>Packet length in bytes.</summary>
+    /// <summary>Packet length in bytes. Setting it keeps the mbuf's <see cref="PacketLength"/> equal (a descriptor is
+    /// one segment), so a DPDK send need not check each frame.</summary>
     public int Length
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         readonly get => DataLength;
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        set => DataLength = (ushort)value;
+        set
+        {
+            DataLength = (ushort)value;
+            PacketLength = (ushort)value;
+        }
     }
 
     /// <summary>Bytes from <see cref="Buffer"/> to the end of the buffer.</summary>
@@ -117,7 +122,7 @@ internal unsafe struct PacketDesc
     public void ResetForReceive(int headroom, int length, ushort port)
     {
         DataOffset = (ushort)headroom;
-        DataLength = (ushort)length;
+        Length = length;
         ResetState(port);
     }
 

@@ -262,9 +262,7 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
         {
             var d = descs[i];
             if (d->Mempool == 0) return SendCopies(queue, descs, i, count, bytes); // a managed buffer
-            uint length = d->DataLength;
-            if (d->PacketLength != length) d->PacketLength = length; // an NF changed the length: the frame is one segment
-            bytes += length;
+            bytes += d->DataLength; // pkt_len agrees: receive takes one-segment frames, and PacketDesc.Length sets both
         }
         return Transmit(c, queue, (nint*)descs, count, bytes);
     }
@@ -297,7 +295,6 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
             if (d->Mempool != 0)
             {
                 m = d;
-                m->PacketLength = m->DataLength;
             }
             else
             {

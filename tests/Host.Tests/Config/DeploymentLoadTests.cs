@@ -91,6 +91,25 @@ public class DeploymentLoadTests
     }
 
     [Test]
+    public void DpdkFixture_MapsTheDpdkSection_AndOmittedKeysTakeTheirDefaults()
+    {
+        using var dir = new TempDir();
+        var d = LoadOk(ConfigTestFiles.Stage(Path.Combine(ConfigTestFiles.FixturesDir, "valid", "dpdk.json"), dir));
+        Assert.That(d.Dpdk.Eal, Is.EqualTo(new[] { "--no-huge", "-m", "512", "--no-pci" }));
+        Assert.That((d.Dpdk.MempoolSize, d.Dpdk.CacheSize, d.Dpdk.LinkWaitSeconds), Is.EqualTo((8191, 128, 2.5)));
+
+        var result = ConfigTestFiles.Parse("""
+            { "dpdk": { "eal": ["--no-huge"] },
+              "ports": { "g": { "type": "generator" }, "n": { "type": "dpdk", "device": "net_null0" } },
+              "nfs": { "t": { "type": "ttl" } },
+              "chains": [ { "from": "g", "through": ["t"], "to": "n" } ] }
+            """, dir);
+        Assert.That(result.Ok, Is.True, result.FormatErrors());
+        var defaults = result.Deployment!.Dpdk;
+        Assert.That((defaults.CacheSize, defaults.LinkWaitSeconds), Is.EqualTo((DpdkSettings.DefaultCacheSize, DpdkSettings.DefaultLinkWaitSeconds)));
+    }
+
+    [Test]
     public void EverythingFixture_MapsEveryPortKindAndOption()
     {
         using var dir = new TempDir();

@@ -40,7 +40,7 @@ w("valid", "nf-in-two-chains", {"ports": {"gen": {"type": "generator"}, "sink": 
     "chains": [{"from": "gen", "through": ["ttl"], "to": "sink"}, {"from": "gen2", "through": ["ttl"], "to": "sink"}]})
 w("valid", "dpdk", {
   "cores": 2,
-  "dpdk": {"eal": ["--no-huge", "-m", "512", "--no-pci"], "mempoolSize": 8191, "cacheSize": 128},
+  "dpdk": {"eal": ["--no-huge", "-m", "512", "--no-pci"], "mempoolSize": 8191, "cacheSize": 128, "linkWaitSeconds": 2.5},
   "ports": {"ring": {"type": "dpdk", "device": "net_ring0", "rxDescriptors": 512, "txDescriptors": 512},
             "sink": {"type": "dpdk", "device": "net_null0,size=64"}},
   "nfs": {"ttl": {"type": "ttl"}},
@@ -74,6 +74,7 @@ bad(S, "dpdk-device-arg-not-pair", lambda d: d["ports"].update(sink={"type": "dp
 bad(S, "dpdk-descriptors-range", lambda d: d["ports"].update(sink={"type": "dpdk", "device": "net_null0", "rxDescriptors": 8}), "$.ports.sink.rxDescriptors", "must be 16..32768, got 8")
 bad(S, "dpdk-eal-not-strings", lambda d: d.update(dpdk={"eal": ["--no-huge", 512]}), "$.dpdk.eal[1]", "expected a string, got the number 512")
 bad(S, "dpdk-cache-too-big", lambda d: d.update(dpdk={"cacheSize": 1024}), "$.dpdk.cacheSize", "must be 0..512, got 1024")
+bad(S, "dpdk-link-wait-range", lambda d: d.update(dpdk={"linkWaitSeconds": -1}), "$.dpdk.linkWaitSeconds", "must be 0..120, got -1")
 bad(S, "dpdk-unknown-key", lambda d: d.update(dpdk={"eall": []}), "$.dpdk.eall", "unknown key 'eall' (did you mean 'eal'?)")
 bad(S, "pcap-in-no-file", lambda d: d["ports"].update(gen={"type": "pcap-in"}), "$.ports.gen.file", "required key is missing")
 bad(S, "pcap-in-loop-not-bool", lambda d: d["ports"].update(gen={"type": "pcap-in", "file": "input.pcap", "loop": "yes"}), "$.ports.gen.loop", "expected true or false")
