@@ -7,7 +7,8 @@ namespace Switchboard.Plugins.Monitor;
 /// <summary>
 /// Per-flow packet and byte counters (thesis 3.3.2's monitor). Each core counts the flows it sees in
 /// its own table (flows stay on one core, so no sharing is needed); tables are bounded by
-/// <c>maxFlows</c> and packets of flows beyond it are counted as untracked. Non-IP traffic passes.
+/// <c>maxFlows</c> and packets of flows beyond it are counted as untracked. IPv4 and IPv6 flows are counted;
+/// non-IP traffic passes, counted as such.
 /// Config: <c>maxFlows</c> (default 65536), <c>reportSeconds</c> (log the busiest flows periodically; 0 = off),
 /// <c>top</c> (how many flows a report lists, default 5).
 /// </summary>
@@ -26,7 +27,7 @@ public sealed class MonitorNf : INetworkFunction, ICounterSource
         _table = new MonitorTable(maxFlows);
         if (reportSeconds > 0)
             context.Every(TimeSpan.FromSeconds(reportSeconds), () => context.Log(_table.Describe(top)));
-        return input.TryParse<Ethernet>().TryParse<Ipv4>().Transform(new CountFlow(_table));
+        return input.TryParse<Ethernet>().TryParse<Ipv4>().TryParse<Ipv6>().Transform(new CountFlow(_table));
     }
 
     /// <summary>This core's table (for tests and reports).</summary>

@@ -274,14 +274,17 @@ internal static unsafe class HeaderParser
     /// An NF's entry, then Ethernet, then IPv4, at once (<see cref="EntryEthernetIpv4Stage{TEth, TIp}"/>): for an untagged
     /// frame carrying an option-less IPv4 header and its whole datagram, writes the stack that <see cref="HeaderStack.Clear"/>,
     /// <see cref="ParseEthernetFirst"/> and <see cref="ParseIpv4AfterEthernet"/> leave, byte for byte, in six stores. False
-    /// writes nothing: the frame needs those steps one by one.
+    /// writes nothing: the frame needs those steps one by one. With <paramref name="notCarryingIpv6"/> (an IPv6 try-parse
+    /// follows, <see cref="EntryEthernetIpStage{TEth}"/>) a datagram carrying IPv6 is refused too, so the caller knows
+    /// that try-parse refuses every frame this writes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool TryWriteEthernetIpv4Stack(PacketDesc* d)
+    internal static bool TryWriteEthernetIpv4Stack(PacketDesc* d, bool notCarryingIpv6 = false)
     {
         byte* p = d->Data;
         int avail = d->Length - Ethernet.Size;
         if (avail < Ipv4.MinSize || p[12] != 0x08 || p[13] != 0x00 || p[14] != 0x45) return false;
+        if (notCarryingIpv6 && p[23] == Ipv4.ProtoIpv6) return false;
         int total = p[16] << 8 | p[17];
         if (total < Ipv4.MinSize || total > avail) return false;
         byte* s = (byte*)Unsafe.AsPointer(ref d->Headers);

@@ -111,6 +111,56 @@ internal unsafe struct EntryEthernetIpv4Stage<TEth, TIp>(NfEntryNode entry, Stag
     public readonly Node? Fault(int mark, int at) => null;
 }
 
+/// <summary>
+/// An NF's entry, its Ethernet parse and try-parses of IPv4 and then IPv6 (an NF that takes either IP version) as one
+/// stage. The frames <see cref="EntryEthernetIpv4Stage{TEth, TIp}"/> writes at once (and that do not carry IPv6 inside
+/// IPv4) are refused by the IPv6 try-parse without reading the stack back, and those refusals are counted per batch
+/// (<see cref="Settle"/>), not per packet; any other frame takes the four steps one by one, out of line.
+/// </summary>
+internal unsafe struct EntryEthernetIpStage<TEth>(NfEntryNode entry, StageNode eth, StageNode ip4, TryParseNode<Ipv6> ip6) : IStage
+    where TEth : struct, IParseMode
+{
+    private int _ethDropped, _ip6Parsed;
+
+    public static int Count => 1;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly int Run(PacketDesc* d, ref int mark, int at)
+    {
+        d->FlowHash = 0; // an earlier NF may have rewritten addresses (NAT)
+        return HeaderParser.TryWriteEthernetIpv4Stack(d, notCarryingIpv6: true) ? Outcome.Keep : at;
+    }
+
+    public bool RunFrom(PacketDesc* d, ref int mark, int at, int from)
+    {
+        d->Headers.Clear();
+        var status = HeaderParser.ParseEthernetFirst(d);
+        if (status != ParseStatus.Ok)
+        {
+            ((IRefusals)eth).Refused(status);
+            if (TEth.Drops) { _ethDropped++; return false; }
+            status = HeaderParser.Parse(d, HeaderKind.Ipv4); // nothing parsed: raw IP, as a try-parse leaves it
+        }
+        else status = HeaderParser.ParseIpv4AfterEthernet(d);
+        if (status != ParseStatus.Ok) ((IRefusals)ip4).Refused(status);
+        if (HeaderParser.Parse(d, HeaderKind.Ipv6) == ParseStatus.Ok) _ip6Parsed++;
+        return true;
+    }
+
+    public void Settle(ref int remaining)
+    {
+        entry.Credit(remaining, 0);
+        eth.Credit(remaining, _ethDropped);
+        remaining -= _ethDropped;
+        ip4.Credit(remaining, 0);
+        ip6.Credit(remaining, 0);
+        ip6.NotParsed += remaining - _ip6Parsed; // try-parses drop nothing: every packet left that did not parse IPv6
+        _ethDropped = _ip6Parsed = 0;
+    }
+
+    public readonly Node? Fault(int mark, int at) => null;
+}
+
 public sealed partial class Pipe
 {
     /// <summary>An NF's input: its entry is held back (see <see cref="Pending"/>) so that its first parses can merge with it.</summary>
@@ -132,9 +182,11 @@ public sealed partial class Pipe
 
     /// <summary>
     /// Stages taken but not yet appended: an NF's entry and perhaps its Ethernet parse, so that an IPv4 parse right
-    /// after them becomes one <see cref="EntryEthernetIpv4Stage{TEth, TIp}"/>. Anything else appends them as they are first.
+    /// after them becomes one <see cref="EntryEthernetIpv4Stage{TEth, TIp}"/>, and perhaps an IPv4 try-parse, so that an
+    /// IPv6 try-parse right after it becomes one <see cref="EntryEthernetIpStage{TEth}"/>. Anything else appends them as
+    /// they are first.
     /// </summary>
-    private sealed record Pending(NfEntryNode Entry, StageNode? Ethernet, bool EthernetDrops);
+    private sealed record Pending(NfEntryNode Entry, StageNode? Ethernet, bool EthernetDrops, StageNode? Ipv4 = null);
 
     private Pending? _pending;
 
@@ -147,7 +199,20 @@ public sealed partial class Pipe
             Register(node, kind);
             return HandOff(p with { Ethernet = node, EthernetDrops = drops }, node.Name, drops ? KnownStack.Ethernet : KnownStack.Unknown);
         }
-        if (T.Kind != HeaderKind.Ipv4 || p.Ethernet is null) return null;
+        if (T.Kind == HeaderKind.Ipv6 && p.Ipv4 is not null && !drops)
+        {
+            _pending = null;
+            return p.EthernetDrops
+                ? Fuse(new EntryEthernetIpStage<MustParse>(p.Entry, p.Ethernet!, p.Ipv4, (TryParseNode<Ipv6>)node), node, kind, first: p.Entry)
+                : Fuse(new EntryEthernetIpStage<MayParse>(p.Entry, p.Ethernet!, p.Ipv4, (TryParseNode<Ipv6>)node), node, kind, first: p.Entry);
+        }
+        if (T.Kind != HeaderKind.Ipv4 || p.Ethernet is null || p.Ipv4 is not null) return null;
+        if (!drops)
+        {
+            // A try-parse of IPv4 waits: a try-parse of IPv6 may follow (an NF taking either version).
+            Register(node, kind);
+            return HandOff(p with { Ipv4 = node }, node.Name, KnownStack.Unknown);
+        }
         _pending = null;
         return (p.EthernetDrops, drops) switch
         {
@@ -177,6 +242,14 @@ public sealed partial class Pipe
     {
         var p = _pending!;
         _pending = null;
+        if (p.Ipv4 is { } ip4)
+        {
+            var merged = p.EthernetDrops
+                ? Fuse(new EntryEthernetIpv4Stage<MustParse, MayParse>(p.Entry, p.Ethernet!, ip4), ip4, "", first: p.Entry, register: false)
+                : Fuse(new EntryEthernetIpv4Stage<MayParse, MayParse>(p.Entry, p.Ethernet!, ip4), ip4, "", first: p.Entry, register: false);
+            Adopt(merged);
+            return;
+        }
         var q = Fuse(new NfEntryStage(p.Entry), p.Entry, "entry", KnownStack.Empty, register: false);
         if (p.Ethernet is { } eth)
             q = p.EthernetDrops

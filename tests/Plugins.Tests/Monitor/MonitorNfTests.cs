@@ -34,6 +34,28 @@ public class MonitorNfTests
     }
 
     [Test]
+    public void Ipv6Flows_AreCountedPerFlow_NotAsNonIp()
+    {
+        var h = new GraphHarness();
+        var nf = new MonitorNf();
+        var output = h.Capture(nf.Build(h.Input, h.NfContext("mon")));
+        static byte[] V6(ushort sport)
+        {
+            var buf = new byte[128];
+            int n = FrameBuilder.Ipv6Udp(buf, Ipv6Address.Parse("2001:db8::1"), Ipv6Address.Parse("2001:db8::2"), sport, 53, new byte[10]);
+            return buf[..n];
+        }
+        var a = V6(5000);
+        h.Push(a, V6(6000), a, Frames.Udp(sport: 2000, frameSize: 100));
+
+        Assert.That(output.Packets, Has.Count.EqualTo(4));
+        Assert.That((nf.Table.Count, nf.Table.NonIp), Is.EqualTo((3, 0L)));
+        Assert.That(nf.Table.Bytes, Is.EqualTo(3L * a.Length + 100));
+        Assert.That(nf.Table.Describe(1), Does.Contain("2001:db8::1").And.Contain(":5000").And.Contain("2 pkts"));
+        Assert.That(h.InUseDelta, Is.Zero);
+    }
+
+    [Test]
     public void BeyondMaxFlows_NewFlowsAreCountedAsUntracked_KnownOnesStillCounted()
     {
         var h = new GraphHarness();

@@ -12,13 +12,14 @@ public sealed unsafe class NfEntryMergeTests
 {
     private sealed record Run(List<string> Stacks, Capture Out, GraphHarness Harness, int FirstNodeStages);
 
-    private static Run Build(bool merge, bool ethDrops, bool ipDrops)
+    private static Run Build(bool merge, bool ethDrops, bool ipDrops, bool ipv6 = false)
     {
         var h = new GraphHarness();
         var entry = new NfEntryNode();
         var pipe = merge ? h.Input.BeginNf(entry) : h.Input.Fuse(new NfEntryStage(entry), entry, "entry", KnownStack.Empty);
         pipe = ethDrops ? pipe.Parse<Ethernet>() : pipe.TryParse<Ethernet>();
         pipe = ipDrops ? pipe.Parse<Ipv4>() : pipe.TryParse<Ipv4>();
+        if (ipv6) pipe = pipe.TryParse<Ipv6>();
         var stacks = new List<string>();
         var output = h.Capture(pipe.Transform(p => stacks.Add(Describe(p.Desc))));
         return new Run(stacks, output, h, ((FusedNode)h.Entry).StageCount);
@@ -44,6 +45,24 @@ public sealed unsafe class NfEntryMergeTests
         raw[0] = 0x45; raw[3] = 40; raw[8] = 64; raw[9] = 17;
         raw[12] = raw[16] = raw[20] = 0x81;
         yield return raw;
+        // IPv6: untagged, tagged, cut inside its header; IPv6 inside IPv4 (protocol 41), and protocol 41 over bytes that are not IPv6.
+        var buf = new byte[256];
+        var v6 = buf[..FrameBuilder.Ipv6Udp(buf, Ipv6Address.Parse("2001:db8::1"), Ipv6Address.Parse("2001:db8::2"), 1234, 53, [1, 2, 3])];
+        yield return v6;
+        yield return v6[..30];
+        yield return [.. v6[..12], 0x81, 0x00, 0x00, 0x07, .. v6[12..]];
+        var outer = Support.Frames.Udp();
+        var sixInFour = new byte[34 + v6.Length - 14]; // Ethernet and IPv4 headers, then the IPv6 datagram
+        outer.AsSpan(0, 34).CopyTo(sixInFour);
+        v6.AsSpan(14).CopyTo(sixInFour.AsSpan(34));
+        int total = sixInFour.Length - 14;
+        sixInFour[16] = (byte)(total >> 8);
+        sixInFour[17] = (byte)total;
+        sixInFour[23] = Ipv4.ProtoIpv6;
+        yield return sixInFour;
+        var notSix = (byte[])outer.Clone();
+        notSix[23] = Ipv4.ProtoIpv6;
+        yield return notSix;
     }
 
     [TestCase(true, true)]
@@ -68,11 +87,40 @@ public sealed unsafe class NfEntryMergeTests
             Assert.That(merged.Stacks, Has.Some.StartsWith("Ipv4@0+20"), "raw IPv4 after a refused Ethernet");
     }
 
+    [TestCase(true, true)]
+    [TestCase(true, false)]
+    [TestCase(false, true)]
+    [TestCase(false, false)]
+    public void MergedEntryEthernetIpv4Ipv6_LeavesAndCountsWhatTheSeparateStagesDo(bool ethDrops, bool ipDrops)
+    {
+        var frames = Frames().ToArray();
+        var merged = Build(merge: true, ethDrops, ipDrops, ipv6: true);
+        var separate = Build(merge: false, ethDrops, ipDrops, ipv6: true);
+        merged.Harness.Push(frames);
+        separate.Harness.Push(frames);
+
+        // A try-parse of IPv4 merges the IPv6 try-parse after it too; a Parse of IPv4 (which drops IPv6) leaves it its own stage.
+        Assert.That((merged.FirstNodeStages, separate.FirstNodeStages), Is.EqualTo((ipDrops ? 3 : 2, 5)));
+        Assert.That(merged.Stacks, Is.EqualTo(separate.Stacks));
+        Assert.That(merged.Out.Packets.Select(p => Convert.ToHexString(p.Bytes)), Is.EqualTo(separate.Out.Packets.Select(p => Convert.ToHexString(p.Bytes))));
+        Assert.That(Counts(merged.Harness), Is.EqualTo(Counts(separate.Harness)));
+        Assert.That(merged.Harness.InUseDelta, Is.Zero);
+        if (!ipDrops)
+        {
+            Assert.That(merged.Stacks, Has.Some.StartsWith("Ethernet@0+14,Ipv6@14+40"), "IPv6 parsed");
+            Assert.That(merged.Stacks, Has.Some.StartsWith("Ethernet@0+18,Ipv6@18+40"), "IPv6 behind a VLAN tag parsed");
+            Assert.That(merged.Stacks, Has.Some.StartsWith("Ethernet@0+14,Ipv4@14+20,Ipv6@34+40"), "IPv6 inside IPv4 parsed");
+            var ip6 = merged.Harness.Builder.Nodes.OfType<TryParseNode<Ipv6>>().Single();
+            Assert.That(ip6.NotParsed, Is.GreaterThan(5), "IPv4 frames are counted as not IPv6");
+        }
+    }
+
     private static string[] Counts(GraphHarness h) => h.Builder.Nodes.Select(n => n switch
     {
         IParseFailures p => $"{n.Name} in {n.PacketsIn} dropped {n.PacketsDropped} failures {string.Join(",", p.Failures)}",
         TryParseNode<Ethernet> t => $"{n.Name} in {n.PacketsIn} not parsed {t.NotParsed}",
         TryParseNode<Ipv4> t => $"{n.Name} in {n.PacketsIn} not parsed {t.NotParsed}",
+        TryParseNode<Ipv6> t => $"{n.Name} in {n.PacketsIn} not parsed {t.NotParsed}",
         _ => $"{n.Name} in {n.PacketsIn} dropped {n.PacketsDropped}",
     }).ToArray();
 
