@@ -271,32 +271,63 @@ internal static unsafe class HeaderParser
     }
 
     /// <summary>
-    /// An NF's entry, then Ethernet, then IPv4, at once (<see cref="EntryEthernetIpv4Stage{TEth, TIp}"/>): for an untagged
-    /// frame carrying an option-less IPv4 header and its whole datagram, writes the stack that <see cref="HeaderStack.Clear"/>,
-    /// <see cref="ParseEthernetFirst"/> and <see cref="ParseIpv4AfterEthernet"/> leave, byte for byte, in six stores. False
-    /// writes nothing: the frame needs those steps one by one. With <paramref name="notCarryingIpv6"/> (an IPv6 try-parse
-    /// follows, <see cref="EntryEthernetIpStage{TEth}"/>) a datagram carrying IPv6 is refused too, so the caller knows
-    /// that try-parse refuses every frame this writes.
+    /// An NF's entry, then Ethernet, then IPv4, then the try-parses of TCP, UDP and ICMP it asks for, at once
+    /// (<see cref="EntryParseStage{TEth, TIp4, TIp6, TTcp, TUdp, TIcmp}"/>). For an untagged frame carrying an
+    /// option-less IPv4 header and its whole datagram, writes the stack that <see cref="HeaderStack.Clear"/>,
+    /// <see cref="ParseEthernetFirst"/>, <see cref="ParseIpv4AfterEthernet"/> and those try-parses leave (byte for byte
+    /// where they write, in six stores, three more for a transport header) and returns 1 + the kind of the transport
+    /// header pushed (1 when none: its protocol is not one asked for, a later fragment, or a header that does not fit;
+    /// every try-parse then refuses the frame, as theirs would). 0 writes nothing: the frame needs the steps one by one.
+    /// With <paramref name="notCarryingIpv6"/> (an IPv6 try-parse follows) a datagram carrying IPv6 also returns 0, so the
+    /// caller knows that try-parse refuses every frame this writes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool TryWriteEthernetIpv4Stack(PacketDesc* d, bool notCarryingIpv6 = false)
+    internal static int TryWriteEntryStack<TTcp, TUdp, TIcmp>(PacketDesc* d, bool notCarryingIpv6)
+        where TTcp : struct, IParseMode where TUdp : struct, IParseMode where TIcmp : struct, IParseMode
     {
+        const int L4 = Ethernet.Size + Ipv4.MinSize;
         byte* p = d->Data;
         int avail = d->Length - Ethernet.Size;
-        if (avail < Ipv4.MinSize || p[12] != 0x08 || p[13] != 0x00 || p[14] != 0x45) return false;
-        if (notCarryingIpv6 && p[23] == Ipv4.ProtoIpv6) return false;
+        if (avail < Ipv4.MinSize || p[12] != 0x08 || p[13] != 0x00 || p[14] != 0x45) return 0;
         int total = p[16] << 8 | p[17];
-        if (total < Ipv4.MinSize || total > avail) return false;
+        if (total < Ipv4.MinSize || total > avail) return 0;
+        byte proto = p[23];
+        if (notCarryingIpv6 && proto == Ipv4.ProtoIpv6) return 0;
+        int transport = 0, length = 0;
+        if ((TTcp.Present || TUdp.Present || TIcmp.Present) && (p[21] | (p[20] & 0x1F)) == 0) // no later fragment
+        {
+            int room = total - Ipv4.MinSize; // the datagram is whole: its end is in the frame
+            if (TTcp.Present && proto == Ipv4.ProtoTcp)
+            {
+                int tcp = room >= Tcp.MinSize ? (p[L4 + 12] >> 4) * 4 : 0;
+                if (tcp >= Tcp.MinSize && tcp <= room) (transport, length) = ((int)HeaderKind.Tcp, tcp);
+            }
+            else if (TUdp.Present && proto == Ipv4.ProtoUdp)
+            {
+                int udp = room >= Udp.Size ? p[L4 + 4] << 8 | p[L4 + 5] : 0;
+                bool fragment = (p[20] & 0x20) != 0; // a first fragment carries only part of the datagram
+                if (udp >= Udp.Size && (fragment || udp <= room)) (transport, length) = ((int)HeaderKind.Udp, Udp.Size);
+            }
+            else if (TIcmp.Present && proto == Ipv4.ProtoIcmp && room >= Icmp.Size)
+                (transport, length) = ((int)HeaderKind.Icmp, Icmp.Size);
+        }
         byte* s = (byte*)Unsafe.AsPointer(ref d->Headers);
-        // ByKind: Ethernet at 0, IPv4 at 14, every other kind absent.
+        // ByKind: Ethernet at 0, IPv4 at 14, a transport header (kinds 4-6: the second word) at 34, every other kind absent.
         Unsafe.WriteUnaligned(s, 0xFFFF_000E_0000_FFFFUL);
-        Unsafe.WriteUnaligned(s + 8, ulong.MaxValue);
-        Unsafe.WriteUnaligned(s + HeaderStack.OffNetworkEnd, (uint)(ushort)(Ethernet.Size + total) | 2u << 16 | (uint)p[23] << 24);
+        int shift = (transport - (int)HeaderKind.Tcp) * 16;
+        Unsafe.WriteUnaligned(s + 8, transport == 0 ? ulong.MaxValue : ~(0xFFFFUL << shift) | (ulong)L4 << shift);
+        Unsafe.WriteUnaligned(s + HeaderStack.OffNetworkEnd, (uint)(ushort)(Ethernet.Size + total) | (uint)(transport == 0 ? 2 : 3) << 16 | (uint)proto << 24);
         // The fragment word as it is, then Kinds[0..1].
         Unsafe.WriteUnaligned(s + HeaderStack.OffFragment, Unsafe.ReadUnaligned<ushort>(p + 20) | (uint)HeaderKind.Ipv4 << 24 | (uint)HeaderKind.Ethernet << 16);
         Unsafe.WriteUnaligned(s + HeaderStack.OffOffsets, (uint)Ethernet.Size << 16);
         Unsafe.WriteUnaligned(s + HeaderStack.OffLengths, (uint)Ipv4.MinSize << 16 | Ethernet.Size);
-        return true;
+        if (transport != 0)
+        {
+            s[HeaderStack.OffKinds + 2] = (byte)transport;
+            Unsafe.WriteUnaligned(s + HeaderStack.OffOffsets + 4, (ushort)L4);
+            Unsafe.WriteUnaligned(s + HeaderStack.OffLengths + 4, (ushort)length);
+        }
+        return 1 + transport;
     }
 
     /// <summary>The general IPv4 parse (out of line): what a known-stack fast path leaves to it.</summary>

@@ -6,7 +6,7 @@ namespace Switchboard.Sdk;
 /// Where a packet enters an NF. Counts the NF's input and clears the header stack, so every NF
 /// parses from the first byte as in thesis listing 1 and cannot depend on another NF's parse state
 /// (per-packet metadata does carry over, on purpose). Runs as the first stage of the NF's first fused
-/// node (<see cref="NfEntryStage"/>, or merged with the NF's first parses: <see cref="EntryEthernetIpv4Stage{TEth, TIp}"/>),
+/// node (<see cref="NfEntryStage"/>, or merged with the NF's first parses: <see cref="EntryParseStage{TEth, TIp4, TIp6, TTcp, TUdp, TIcmp}"/>),
 /// so the reset costs no loop of its own.
 /// </summary>
 internal sealed class NfEntryNode : StageNode;
@@ -38,19 +38,30 @@ internal sealed class NfEntryCounter(NfEntryNode entry) : Node
     }
 }
 
-/// <summary>Whether a parse drops what it refuses (<c>Parse</c>) or passes it on unparsed (<c>TryParse</c>).</summary>
+/// <summary>Whether a parse is there, and whether it drops what it refuses (<c>Parse</c>) or passes it on unparsed
+/// (<c>TryParse</c>).</summary>
 internal interface IParseMode
 {
+    static abstract bool Present { get; }
     static abstract bool Drops { get; }
 }
 
 internal struct MustParse : IParseMode
 {
+    public static bool Present => true;
     public static bool Drops => true;
 }
 
 internal struct MayParse : IParseMode
 {
+    public static bool Present => true;
+    public static bool Drops => false;
+}
+
+/// <summary>No such parse in the NF.</summary>
+internal struct NoParse : IParseMode
+{
+    public static bool Present => false;
     public static bool Drops => false;
 }
 
@@ -61,23 +72,35 @@ internal interface IRefusals
 }
 
 /// <summary>
-/// An NF's entry, its Ethernet parse and its IPv4 parse as one stage, for the NFs that begin that way (each parse a
-/// <c>Parse</c> or a <c>TryParse</c>). An untagged frame carrying an option-less, whole IPv4 datagram gets the header
-/// stack those three would leave, written at once in six stores (<see cref="HeaderParser.TryWriteEthernetIpv4Stack"/>);
-/// any other frame takes the three steps one by one, out of line. Each operator keeps its own node and counts.
+/// An NF's entry and the parses it begins with, as one stage: Ethernet, IPv4 (each a <c>Parse</c> or a <c>TryParse</c>),
+/// then, when the NF asks for them, try-parses of IPv6 and of TCP, UDP and ICMP, in the NF's order (<see cref="EntryParseStage.Steps"/>).
+/// An untagged frame carrying an option-less, whole IPv4 datagram (not IPv6 inside, when IPv6 is asked for) gets at
+/// once the header stack the steps would leave (<see cref="HeaderParser.TryWriteEntryStack{TTcp, TUdp, TIcmp}"/>): the
+/// transport header its protocol names is pushed when its try-parse is there and it is valid, and every other
+/// try-parse refuses it. Refusals of those frames are counted per batch in <see cref="Settle"/>, not per packet. Any
+/// other frame takes the steps one by one, out of line. Each operator keeps its own node and counts.
 /// </summary>
-internal unsafe struct EntryEthernetIpv4Stage<TEth, TIp>(NfEntryNode entry, StageNode eth, StageNode ip) : IStage
-    where TEth : struct, IParseMode where TIp : struct, IParseMode
+internal unsafe struct EntryParseStage<TEth, TIp4, TIp6, TTcp, TUdp, TIcmp>(NfEntryNode entry, EntryParseStage.Steps steps) : IStage
+    where TEth : struct, IParseMode where TIp4 : struct, IParseMode where TIp6 : struct, IParseMode
+    where TTcp : struct, IParseMode where TUdp : struct, IParseMode where TIcmp : struct, IParseMode
 {
-    private int _ethDropped, _ipDropped;
+    /// <summary>Frames written at once, by what <see cref="HeaderParser.TryWriteEntryStack{TTcp, TUdp, TIcmp}"/> returned
+    /// (1 + the transport kind pushed, or 1).</summary>
+    private fixed int _inline[8];
+    private int _ethDropped, _ip4Dropped;
 
     public static int Count => 1;
 
+    private static bool AnyTransport => TTcp.Present || TUdp.Present || TIcmp.Present;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly int Run(PacketDesc* d, ref int mark, int at)
+    public int Run(PacketDesc* d, ref int mark, int at)
     {
         d->FlowHash = 0; // an earlier NF may have rewritten addresses (NAT)
-        return HeaderParser.TryWriteEthernetIpv4Stack(d) ? Outcome.Keep : at;
+        int written = HeaderParser.TryWriteEntryStack<TTcp, TUdp, TIcmp>(d, notCarryingIpv6: TIp6.Present);
+        if (written == 0) return at;
+        if (AnyTransport) _inline[written]++;
+        return Outcome.Keep;
     }
 
     public bool RunFrom(PacketDesc* d, ref int mark, int at, int from)
@@ -86,79 +109,83 @@ internal unsafe struct EntryEthernetIpv4Stage<TEth, TIp>(NfEntryNode entry, Stag
         var status = HeaderParser.ParseEthernetFirst(d);
         if (status != ParseStatus.Ok)
         {
-            ((IRefusals)eth).Refused(status);
+            ((IRefusals)steps.Ethernet).Refused(status);
             if (TEth.Drops) { _ethDropped++; return false; }
             status = HeaderParser.Parse(d, HeaderKind.Ipv4); // nothing parsed: raw IP, as a try-parse leaves it
         }
         else status = HeaderParser.ParseIpv4AfterEthernet(d);
-        if (status == ParseStatus.Ok) return true;
-        ((IRefusals)ip).Refused(status);
-        if (!TIp.Drops) return true;
-        _ipDropped++;
-        return false;
-    }
-
-    public void Settle(ref int remaining)
-    {
-        entry.Credit(remaining, 0);
-        eth.Credit(remaining, _ethDropped);
-        remaining -= _ethDropped;
-        ip.Credit(remaining, _ipDropped);
-        remaining -= _ipDropped;
-        _ethDropped = _ipDropped = 0;
-    }
-
-    public readonly Node? Fault(int mark, int at) => null;
-}
-
-/// <summary>
-/// An NF's entry, its Ethernet parse and try-parses of IPv4 and then IPv6 (an NF that takes either IP version) as one
-/// stage. The frames <see cref="EntryEthernetIpv4Stage{TEth, TIp}"/> writes at once (and that do not carry IPv6 inside
-/// IPv4) are refused by the IPv6 try-parse without reading the stack back, and those refusals are counted per batch
-/// (<see cref="Settle"/>), not per packet; any other frame takes the four steps one by one, out of line.
-/// </summary>
-internal unsafe struct EntryEthernetIpStage<TEth>(NfEntryNode entry, StageNode eth, StageNode ip4, TryParseNode<Ipv6> ip6) : IStage
-    where TEth : struct, IParseMode
-{
-    private int _ethDropped, _ip6Parsed;
-
-    public static int Count => 1;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly int Run(PacketDesc* d, ref int mark, int at)
-    {
-        d->FlowHash = 0; // an earlier NF may have rewritten addresses (NAT)
-        return HeaderParser.TryWriteEthernetIpv4Stack(d, notCarryingIpv6: true) ? Outcome.Keep : at;
-    }
-
-    public bool RunFrom(PacketDesc* d, ref int mark, int at, int from)
-    {
-        d->Headers.Clear();
-        var status = HeaderParser.ParseEthernetFirst(d);
         if (status != ParseStatus.Ok)
         {
-            ((IRefusals)eth).Refused(status);
-            if (TEth.Drops) { _ethDropped++; return false; }
-            status = HeaderParser.Parse(d, HeaderKind.Ipv4); // nothing parsed: raw IP, as a try-parse leaves it
+            ((IRefusals)steps.Ipv4).Refused(status);
+            if (TIp4.Drops) { _ip4Dropped++; return false; }
         }
-        else status = HeaderParser.ParseIpv4AfterEthernet(d);
-        if (status != ParseStatus.Ok) ((IRefusals)ip4).Refused(status);
-        if (HeaderParser.Parse(d, HeaderKind.Ipv6) == ParseStatus.Ok) _ip6Parsed++;
+        steps.RunTryParses(d);
         return true;
     }
 
     public void Settle(ref int remaining)
     {
         entry.Credit(remaining, 0);
-        eth.Credit(remaining, _ethDropped);
+        steps.Ethernet.Credit(remaining, _ethDropped);
         remaining -= _ethDropped;
-        ip4.Credit(remaining, 0);
-        ip6.Credit(remaining, 0);
-        ip6.NotParsed += remaining - _ip6Parsed; // try-parses drop nothing: every packet left that did not parse IPv6
-        _ethDropped = _ip6Parsed = 0;
+        steps.Ipv4.Credit(remaining, _ip4Dropped);
+        remaining -= _ip4Dropped;
+        if (steps.TryParses.Length > 0)
+        {
+            int inlineTcp = 0, inlineUdp = 0, inlineIcmp = 0;
+            if (AnyTransport)
+            {
+                inlineTcp = _inline[1 + (int)HeaderKind.Tcp];
+                inlineUdp = _inline[1 + (int)HeaderKind.Udp];
+                inlineIcmp = _inline[1 + (int)HeaderKind.Icmp];
+                for (int i = 0; i < 8; i++) _inline[i] = 0;
+            }
+            steps.SettleTryParses(remaining, inlineTcp, inlineUdp, inlineIcmp);
+        }
+        _ethDropped = _ip4Dropped = 0;
     }
 
     public readonly Node? Fault(int mark, int at) => null;
+}
+
+internal static class EntryParseStage
+{
+    /// <summary>The nodes of a merged entry's parses: Ethernet, IPv4, then its try-parses in the NF's order, with how
+    /// many packets each parsed out of line in the current batch.</summary>
+    internal sealed unsafe class Steps(StageNode ethernet, StageNode ipv4, TryParseNode[] tryParses)
+    {
+        public StageNode Ethernet { get; } = ethernet;
+        public StageNode Ipv4 { get; } = ipv4;
+        public TryParseNode[] TryParses { get; } = tryParses;
+        private readonly int[] _parsed = new int[tryParses.Length];
+
+        /// <summary>The try-parses one by one, as their own stages would run them.</summary>
+        public void RunTryParses(PacketDesc* d)
+        {
+            for (int i = 0; i < TryParses.Length; i++)
+                if (HeaderParser.Parse(d, TryParses[i].Kind) == ParseStatus.Ok) _parsed[i]++;
+        }
+
+        /// <summary>Credit each try-parse with the batch: every packet reaches it (try-parses drop nothing), and those
+        /// it did not parse, out of line or at once, count as not parsed.</summary>
+        public void SettleTryParses(int remaining, int inlineTcp, int inlineUdp, int inlineIcmp)
+        {
+            for (int i = 0; i < TryParses.Length; i++)
+            {
+                var node = TryParses[i];
+                int parsed = _parsed[i] + node.Kind switch
+                {
+                    HeaderKind.Tcp => inlineTcp,
+                    HeaderKind.Udp => inlineUdp,
+                    HeaderKind.Icmp => inlineIcmp,
+                    _ => 0,
+                };
+                node.Credit(remaining, 0);
+                node.NotParsed += remaining - parsed;
+                _parsed[i] = 0;
+            }
+        }
+    }
 }
 
 public sealed partial class Pipe
@@ -168,7 +195,7 @@ public sealed partial class Pipe
     {
         EnsureOpen();
         Register(entry, "entry");
-        return HandOff(new Pending(entry, null, false), entry.Name, KnownStack.Empty);
+        return HandOff(new Pending(entry, []), entry.Name, KnownStack.Empty);
     }
 
     /// <summary>A pipe that takes over this one's open output with <paramref name="pending"/> held back; this one is consumed.</summary>
@@ -180,54 +207,45 @@ public sealed partial class Pipe
         return new Pipe(Builder, attach, origin) { _pending = pending, Known = known };
     }
 
+    /// <summary>A parse an NF begins with, held back to merge with its entry.</summary>
+    private readonly record struct PendingParse(HeaderKind Kind, StageNode Node, bool Drops);
+
     /// <summary>
-    /// Stages taken but not yet appended: an NF's entry and perhaps its Ethernet parse, so that an IPv4 parse right
-    /// after them becomes one <see cref="EntryEthernetIpv4Stage{TEth, TIp}"/>, and perhaps an IPv4 try-parse, so that an
-    /// IPv6 try-parse right after it becomes one <see cref="EntryEthernetIpStage{TEth}"/>. Anything else appends them as
-    /// they are first.
+    /// Stages taken but not yet appended: an NF's entry and the parses it begins with, as far as they merge into one
+    /// <see cref="EntryParseStage{TEth, TIp4, TIp6, TTcp, TUdp, TIcmp}"/>: Ethernet, IPv4, then try-parses of IPv6 (after a
+    /// try-parse of IPv4), TCP, UDP and ICMP, each at most once. The first operator that does not merge appends them.
     /// </summary>
-    private sealed record Pending(NfEntryNode Entry, StageNode? Ethernet, bool EthernetDrops, StageNode? Ipv4 = null);
+    private sealed record Pending(NfEntryNode Entry, PendingParse[] Parses);
 
     private Pending? _pending;
 
-    /// <summary>Take an Ethernet or IPv4 parse into the pending entry when it merges; null when it does not.</summary>
+    /// <summary>Take a parse into the pending entry when it merges; null when it does not.</summary>
     private Pipe? MergeIntoEntry<T>(StageNode node, bool drops, string kind) where T : struct, IHeader
     {
-        if (_pending is not { } p) return null;
-        if (T.Kind == HeaderKind.Ethernet && p.Ethernet is null)
-        {
-            Register(node, kind);
-            return HandOff(p with { Ethernet = node, EthernetDrops = drops }, node.Name, drops ? KnownStack.Ethernet : KnownStack.Unknown);
-        }
-        if (T.Kind == HeaderKind.Ipv6 && p.Ipv4 is not null && !drops)
-        {
-            _pending = null;
-            return p.EthernetDrops
-                ? Fuse(new EntryEthernetIpStage<MustParse>(p.Entry, p.Ethernet!, p.Ipv4, (TryParseNode<Ipv6>)node), node, kind, first: p.Entry)
-                : Fuse(new EntryEthernetIpStage<MayParse>(p.Entry, p.Ethernet!, p.Ipv4, (TryParseNode<Ipv6>)node), node, kind, first: p.Entry);
-        }
-        if (T.Kind != HeaderKind.Ipv4 || p.Ethernet is null || p.Ipv4 is not null) return null;
-        if (!drops)
-        {
-            // A try-parse of IPv4 waits: a try-parse of IPv6 may follow (an NF taking either version).
-            Register(node, kind);
-            return HandOff(p with { Ipv4 = node }, node.Name, KnownStack.Unknown);
-        }
-        _pending = null;
-        return (p.EthernetDrops, drops) switch
-        {
-            (true, true) => Fuse(new EntryEthernetIpv4Stage<MustParse, MustParse>(p.Entry, p.Ethernet, node), node, kind, first: p.Entry),
-            (true, false) => Fuse(new EntryEthernetIpv4Stage<MustParse, MayParse>(p.Entry, p.Ethernet, node), node, kind, first: p.Entry),
-            (false, true) => Fuse(new EntryEthernetIpv4Stage<MayParse, MustParse>(p.Entry, p.Ethernet, node), node, kind, first: p.Entry),
-            (false, false) => Fuse(new EntryEthernetIpv4Stage<MayParse, MayParse>(p.Entry, p.Ethernet, node), node, kind, first: p.Entry),
-        };
+        if (_pending is not { } p || !Merges(p.Parses, T.Kind, drops)) return null;
+        Register(node, kind);
+        var known = p.Parses.Length == 0 ? (drops ? KnownStack.Ethernet : KnownStack.Unknown) : KnownStack.Unknown;
+        return HandOff(p with { Parses = [.. p.Parses, new PendingParse(T.Kind, node, drops)] }, node.Name, known);
     }
+
+    /// <summary>Whether a parse of <paramref name="kind"/> extends the parses an NF began with into one merged stage.</summary>
+    private static bool Merges(PendingParse[] parses, HeaderKind kind, bool drops) => parses.Length switch
+    {
+        0 => kind == HeaderKind.Ethernet,
+        1 => kind == HeaderKind.Ipv4,
+        _ => !drops && kind switch
+        {
+            HeaderKind.Ipv6 => parses.Length == 2 && !parses[1].Drops,
+            HeaderKind.Tcp or HeaderKind.Udp or HeaderKind.Icmp => parses.All(q => q.Kind != kind),
+            _ => false,
+        },
+    };
 
     /// <summary>Connect an NF's output to its exit (<paramref name="exit"/>). When the NF added nothing after its entry,
     /// the entry becomes a counter: the packets pass through untouched (the next NF's entry resets what it reads).</summary>
     internal void EndNf(Node exit, string kind)
     {
-        if (_pending is { Ethernet: null } p && _attach is { } attach)
+        if (_pending is { Parses.Length: 0 } p && _attach is { } attach)
         {
             _pending = null;
             var counter = new NfEntryCounter(p.Entry) { Name = p.Entry.Name, Core = Builder.Core };
@@ -237,24 +255,51 @@ public sealed partial class Pipe
         Connect(exit, kind);
     }
 
-    /// <summary>Append what is pending as it is (before any operator that does not merge with it).</summary>
+    /// <summary>Append what is pending (before any operator that does not merge with it).</summary>
     private void AppendPending()
     {
         var p = _pending!;
         _pending = null;
-        if (p.Ipv4 is { } ip4)
+        if (p.Parses.Length >= 2)
         {
-            var merged = p.EthernetDrops
-                ? Fuse(new EntryEthernetIpv4Stage<MustParse, MayParse>(p.Entry, p.Ethernet!, ip4), ip4, "", first: p.Entry, register: false)
-                : Fuse(new EntryEthernetIpv4Stage<MayParse, MayParse>(p.Entry, p.Ethernet!, ip4), ip4, "", first: p.Entry, register: false);
-            Adopt(merged);
+            Adopt(p.Parses[0].Drops ? FuseEntry<MustParse>(p) : FuseEntry<MayParse>(p));
             return;
         }
         var q = Fuse(new NfEntryStage(p.Entry), p.Entry, "entry", KnownStack.Empty, register: false);
-        if (p.Ethernet is { } eth)
-            q = p.EthernetDrops
-                ? q.Fuse(new ParseStage<Ethernet, ParseEthernetFirst>((ParseNode<Ethernet>)eth), eth, "", KnownStack.Ethernet, register: false)
-                : q.Fuse(new TryParseStage<Ethernet, ParseEthernetFirst>((TryParseNode<Ethernet>)eth), eth, "", register: false);
+        if (p.Parses is [var eth])
+            q = eth.Drops
+                ? q.Fuse(new ParseStage<Ethernet, ParseEthernetFirst>((ParseNode<Ethernet>)eth.Node), eth.Node, "", KnownStack.Ethernet, register: false)
+                : q.Fuse(new TryParseStage<Ethernet, ParseEthernetFirst>((TryParseNode<Ethernet>)eth.Node), eth.Node, "", register: false);
         Adopt(q);
     }
+
+    // The merged stage's type says which parses are there and which drop, so the JIT drops the code of the others: one
+    // choice per type parameter.
+    private Pipe FuseEntry<TEth>(Pending p) where TEth : struct, IParseMode =>
+        p.Parses[1].Drops ? FuseEntry<TEth, MustParse>(p) : FuseEntry<TEth, MayParse>(p);
+
+    private Pipe FuseEntry<TEth, TIp4>(Pending p) where TEth : struct, IParseMode where TIp4 : struct, IParseMode =>
+        Has(p, HeaderKind.Ipv6) ? FuseEntry<TEth, TIp4, MayParse>(p) : FuseEntry<TEth, TIp4, NoParse>(p);
+
+    private Pipe FuseEntry<TEth, TIp4, TIp6>(Pending p) where TEth : struct, IParseMode where TIp4 : struct, IParseMode
+        where TIp6 : struct, IParseMode =>
+        Has(p, HeaderKind.Tcp) ? FuseEntry<TEth, TIp4, TIp6, MayParse>(p) : FuseEntry<TEth, TIp4, TIp6, NoParse>(p);
+
+    private Pipe FuseEntry<TEth, TIp4, TIp6, TTcp>(Pending p) where TEth : struct, IParseMode where TIp4 : struct, IParseMode
+        where TIp6 : struct, IParseMode where TTcp : struct, IParseMode =>
+        Has(p, HeaderKind.Udp) ? FuseEntry<TEth, TIp4, TIp6, TTcp, MayParse>(p) : FuseEntry<TEth, TIp4, TIp6, TTcp, NoParse>(p);
+
+    private Pipe FuseEntry<TEth, TIp4, TIp6, TTcp, TUdp>(Pending p) where TEth : struct, IParseMode where TIp4 : struct, IParseMode
+        where TIp6 : struct, IParseMode where TTcp : struct, IParseMode where TUdp : struct, IParseMode =>
+        Has(p, HeaderKind.Icmp) ? FuseEntry<TEth, TIp4, TIp6, TTcp, TUdp, MayParse>(p) : FuseEntry<TEth, TIp4, TIp6, TTcp, TUdp, NoParse>(p);
+
+    private Pipe FuseEntry<TEth, TIp4, TIp6, TTcp, TUdp, TIcmp>(Pending p) where TEth : struct, IParseMode where TIp4 : struct, IParseMode
+        where TIp6 : struct, IParseMode where TTcp : struct, IParseMode where TUdp : struct, IParseMode where TIcmp : struct, IParseMode
+    {
+        var steps = new EntryParseStage.Steps(p.Parses[0].Node, p.Parses[1].Node, [.. p.Parses[2..].Select(q => (TryParseNode)q.Node)]);
+        var last = p.Parses[^1].Node;
+        return Fuse(new EntryParseStage<TEth, TIp4, TIp6, TTcp, TUdp, TIcmp>(p.Entry, steps), last, "", first: p.Entry, register: false);
+    }
+
+    private static bool Has(Pending p, HeaderKind kind) => p.Parses.Any(q => q.Kind == kind);
 }

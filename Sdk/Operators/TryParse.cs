@@ -5,11 +5,20 @@ namespace Switchboard.Sdk;
 /// <summary>Parse when the header is there; otherwise pass the packet on unchanged (for NFs such as a
 /// monitor that must not drop traffic they do not understand). Failures are still counted.
 /// Runs as a <see cref="TryParseStage{T, TParser}"/>.</summary>
-internal sealed class TryParseNode<T> : StageNode, IRefusals where T : struct, IHeader
+internal abstract class TryParseNode : StageNode, IRefusals
 {
+    /// <summary>Packets that reached the try-parse and were not parsed.</summary>
     public long NotParsed;
 
+    /// <summary>The header kind it parses.</summary>
+    public abstract HeaderKind Kind { get; }
+
     void IRefusals.Refused(ParseStatus status) => NotParsed++;
+}
+
+internal sealed class TryParseNode<T> : TryParseNode where T : struct, IHeader
+{
+    public override HeaderKind Kind => T.Kind;
 }
 
 internal unsafe struct TryParseStage<T, TParser>(TryParseNode<T> node) : IStage where T : struct, IHeader where TParser : struct, IParser

@@ -108,7 +108,7 @@ public sealed unsafe class KnownStackParseTests
                 // Garbage where the stack goes: a write must not depend on what was there (it replaces the entry's clear).
                 new Span<byte>(&d->Headers, sizeof(HeaderStack)).Fill(0xA5);
                 var before = new ReadOnlySpan<byte>(&d->Headers, sizeof(HeaderStack)).ToArray();
-                bool wrote = HeaderParser.TryWriteEthernetIpv4Stack(d);
+                bool wrote = HeaderParser.TryWriteEntryStack<NoParse, NoParse, NoParse>(d, notCarryingIpv6: false) == 1;
                 var after = new ReadOnlySpan<byte>(&d->Headers, sizeof(HeaderStack)).ToArray();
                 if (!wrote)
                 {

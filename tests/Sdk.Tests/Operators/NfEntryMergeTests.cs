@@ -12,7 +12,7 @@ public sealed unsafe class NfEntryMergeTests
 {
     private sealed record Run(List<string> Stacks, Capture Out, GraphHarness Harness, int FirstNodeStages);
 
-    private static Run Build(bool merge, bool ethDrops, bool ipDrops, bool ipv6 = false)
+    private static Run Build(bool merge, bool ethDrops, bool ipDrops, bool ipv6 = false, params HeaderKind[] tries)
     {
         var h = new GraphHarness();
         var entry = new NfEntryNode();
@@ -20,6 +20,15 @@ public sealed unsafe class NfEntryMergeTests
         pipe = ethDrops ? pipe.Parse<Ethernet>() : pipe.TryParse<Ethernet>();
         pipe = ipDrops ? pipe.Parse<Ipv4>() : pipe.TryParse<Ipv4>();
         if (ipv6) pipe = pipe.TryParse<Ipv6>();
+        foreach (var kind in tries)
+            pipe = kind switch
+            {
+                HeaderKind.Tcp => pipe.TryParse<Tcp>(),
+                HeaderKind.Udp => pipe.TryParse<Udp>(),
+                HeaderKind.Icmp => pipe.TryParse<Icmp>(),
+                HeaderKind.Ipv6 => pipe.TryParse<Ipv6>(),
+                _ => throw new ArgumentOutOfRangeException(nameof(tries)),
+            };
         var stacks = new List<string>();
         var output = h.Capture(pipe.Transform(p => stacks.Add(Describe(p.Desc))));
         return new Run(stacks, output, h, ((FusedNode)h.Entry).StageCount);
@@ -63,6 +72,45 @@ public sealed unsafe class NfEntryMergeTests
         var notSix = (byte[])outer.Clone();
         notSix[23] = Ipv4.ProtoIpv6;
         yield return notSix;
+        // Transport headers: valid, cut, a bad TCP data offset, a UDP length beyond the datagram (as a first fragment too),
+        // later fragments, ICMP echo, and TCP behind a VLAN tag.
+        var tcp = Support.Frames.Tcp();
+        yield return tcp;
+        yield return Truncate(tcp, 20 + 19);
+        var badOffset = (byte[])tcp.Clone();
+        badOffset[46] = 0x40;
+        yield return badOffset;
+        var longOffset = (byte[])tcp.Clone();
+        longOffset[46] = 0xF0;
+        yield return longOffset;
+        var udp = Support.Frames.Udp();
+        yield return Truncate(udp, 20 + 7);
+        var longUdp = (byte[])udp.Clone();
+        longUdp[38] = 0x7F;
+        yield return longUdp;
+        var firstFragment = (byte[])longUdp.Clone();
+        firstFragment[20] = 0x20;
+        yield return firstFragment;
+        foreach (var frame in new[] { tcp, udp })
+        {
+            var later = (byte[])frame.Clone();
+            later[21] = 0x10;
+            yield return later;
+        }
+        var icmp = new byte[128];
+        var echo = icmp[..FrameBuilder.Ipv4IcmpEcho(icmp, Ipv4.Address("10.0.0.1"), Ipv4.Address("10.0.0.2"), 8, 7, 1, [9, 9])];
+        yield return echo;
+        yield return Truncate(echo, 20 + 7);
+        yield return [.. tcp[..12], 0x81, 0x00, 0x00, 0x07, .. tcp[12..]];
+    }
+
+    /// <summary>The frame with its IPv4 datagram cut to <paramref name="ipBytes"/> (total length too, so it stays whole).</summary>
+    private static byte[] Truncate(byte[] frame, int ipBytes)
+    {
+        var cut = frame[..(14 + ipBytes)];
+        cut[16] = (byte)(ipBytes >> 8);
+        cut[17] = (byte)ipBytes;
+        return cut;
     }
 
     [TestCase(true, true)]
@@ -115,12 +163,45 @@ public sealed unsafe class NfEntryMergeTests
         }
     }
 
+    [TestCase(true, true, new[] { HeaderKind.Tcp, HeaderKind.Udp, HeaderKind.Icmp })]
+    [TestCase(false, false, new[] { HeaderKind.Tcp, HeaderKind.Udp, HeaderKind.Icmp })]
+    [TestCase(false, true, new[] { HeaderKind.Udp, HeaderKind.Tcp })]
+    [TestCase(true, false, new[] { HeaderKind.Ipv6, HeaderKind.Tcp, HeaderKind.Udp })]
+    [TestCase(false, false, new[] { HeaderKind.Icmp })]
+    public void MergedTransportTryParses_LeaveAndCountWhatTheSeparateStagesDo(bool ethDrops, bool ipDrops, HeaderKind[] tries)
+    {
+        var frames = Frames().ToArray();
+        var merged = Build(merge: true, ethDrops, ipDrops, tries: tries);
+        var separate = Build(merge: false, ethDrops, ipDrops, tries: tries);
+        merged.Harness.Push(frames);
+        separate.Harness.Push(frames);
+
+        Assert.That((merged.FirstNodeStages, separate.FirstNodeStages), Is.EqualTo((2, 4 + tries.Length)), "entry and every parse are one stage");
+        Assert.That(merged.Stacks, Is.EqualTo(separate.Stacks));
+        Assert.That(merged.Out.Packets.Select(p => Convert.ToHexString(p.Bytes)), Is.EqualTo(separate.Out.Packets.Select(p => Convert.ToHexString(p.Bytes))));
+        Assert.That(Counts(merged.Harness), Is.EqualTo(Counts(separate.Harness)));
+        Assert.That(merged.Harness.InUseDelta, Is.Zero);
+        foreach (var kind in tries.Where(k => k != HeaderKind.Ipv6))
+            Assert.That(merged.Stacks, Has.Some.StartsWith($"Ethernet@0+14,Ipv4@14+20,{kind}@34+"), $"{kind} written at once");
+    }
+
+    [Test]
+    public void ARepeatedTryParse_EndsTheMerge()
+    {
+        var merged = Build(merge: true, ethDrops: false, ipDrops: false, tries: [HeaderKind.Tcp, HeaderKind.Tcp]);
+        var separate = Build(merge: false, ethDrops: false, ipDrops: false, tries: [HeaderKind.Tcp, HeaderKind.Tcp]);
+        var frames = Frames().ToArray();
+        merged.Harness.Push(frames);
+        separate.Harness.Push(frames);
+        Assert.That(merged.FirstNodeStages, Is.EqualTo(3));
+        Assert.That(merged.Stacks, Is.EqualTo(separate.Stacks));
+        Assert.That(Counts(merged.Harness), Is.EqualTo(Counts(separate.Harness)));
+    }
+
     private static string[] Counts(GraphHarness h) => h.Builder.Nodes.Select(n => n switch
     {
         IParseFailures p => $"{n.Name} in {n.PacketsIn} dropped {n.PacketsDropped} failures {string.Join(",", p.Failures)}",
-        TryParseNode<Ethernet> t => $"{n.Name} in {n.PacketsIn} not parsed {t.NotParsed}",
-        TryParseNode<Ipv4> t => $"{n.Name} in {n.PacketsIn} not parsed {t.NotParsed}",
-        TryParseNode<Ipv6> t => $"{n.Name} in {n.PacketsIn} not parsed {t.NotParsed}",
+        TryParseNode t => $"{n.Name} in {n.PacketsIn} not parsed {t.NotParsed}",
         _ => $"{n.Name} in {n.PacketsIn} dropped {n.PacketsDropped}",
     }).ToArray();
 
