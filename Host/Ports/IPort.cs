@@ -46,8 +46,9 @@ internal sealed class PortCounters(int queues)
     public long RxNoBuffer => PerQueue.Sum(q => q.RxNoBuffer);
 }
 
-/// <summary>One queue's counters. TX bytes and RX bytes are frame lengths without FCS. RxNoBuffer counts
-/// packets a receive could not deliver because the pool had no free buffer.</summary>
+/// <summary>One queue's counters. TX bytes and RX bytes are frame lengths without FCS; a DPDK port whose driver
+/// allocates from the port's own pool reads no mbuf on receive and leaves RX bytes to the device's statistics.
+/// RxNoBuffer counts packets a receive could not deliver because the pool had no free buffer.</summary>
 internal sealed class QueueCounters
 {
     public long RxPackets, RxBytes, TxPackets, TxBytes, TxDropped, RxNoBuffer;

@@ -49,16 +49,21 @@ internal sealed unsafe class PcapWriterPort : ManagedPort
         var buf = _buffers[queue];
         long micros = (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMicrosecond;
         long bytes = 0;
+        long chained = 0;
         for (int i = 0; i < count; i++)
         {
             var d = descs[i];
+            // A DPDK chain (a frame larger than an mbuf): only its first segment is reachable here, and a truncated
+            // record would look whole, so it is dropped and counted instead.
+            if (d->Segments > 1) { chained++; continue; }
             var frame = new ReadOnlySpan<byte>(d->Data, d->Length);
             if (buf.Used + _writer.RecordSize(frame.Length) > buf.Bytes.Length) FlushQueue(buf);
             buf.Used += _writer.WriteRecord(buf.Bytes.AsSpan(buf.Used), micros, frame);
             bytes += frame.Length;
         }
         var c = Counters.PerQueue[queue];
-        c.TxPackets += count;
+        c.TxPackets += count - chained;
+        c.TxDropped += chained;
         c.TxBytes += bytes;
         BufferPools.FreeBulk(descs, count);
         return count;

@@ -203,19 +203,21 @@ public readonly unsafe ref struct Packet
         return ref Unsafe.AsRef<T>(_d->Data + off);
     }
 
-    /// <summary>Grow the packet by <paramref name="count"/> bytes at the end (zeroed). False if no tailroom.</summary>
+    /// <summary>Grow the packet by <paramref name="count"/> bytes at the end (zeroed). False if no tailroom, or when the
+    /// packet is a chain of buffers (a frame larger than one; its end is not in the first).</summary>
     public bool TryAppend(int count)
     {
-        if (count < 0 || count > _d->Tailroom) return false;
+        if (count < 0 || count > _d->Tailroom || _d->Segments > 1) return false;
         new Span<byte>(_d->Data + _d->Length, count).Clear();
         _d->Length += count;
         return true;
     }
 
-    /// <summary>Shrink the packet by removing <paramref name="count"/> bytes at the end, never into parsed headers.</summary>
+    /// <summary>Shrink the packet by removing <paramref name="count"/> bytes at the end, never into parsed headers. False
+    /// for a chain of buffers (its end is not in the first).</summary>
     public bool TryTrim(int count)
     {
-        if (count < 0 || _d->Length - count < _d->Headers.PayloadOffset) return false;
+        if (count < 0 || _d->Length - count < _d->Headers.PayloadOffset || _d->Segments > 1) return false;
         _d->Length -= count;
         return true;
     }

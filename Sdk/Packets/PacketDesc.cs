@@ -39,7 +39,9 @@ internal unsafe struct PacketDesc
     [FieldOffset(OffBuffer)] public byte* Buffer;
     /// <summary>First byte of the packet, from <see cref="Buffer"/> (rte_mbuf.data_off).</summary>
     [FieldOffset(OffDataOffset)] public ushort DataOffset;
-    /// <summary>Segments (rte_mbuf.nb_segs): 1 for every packet in a pipeline (chained frames are refused at receive).</summary>
+    /// <summary>Segments (rte_mbuf.nb_segs): 1, or more for a frame a DPDK driver chained (larger than an mbuf). The
+    /// descriptor's data is then the first segment's: views, parsers and <see cref="Length"/> see that much, a DPDK
+    /// send sends the whole chain, and a resize that would split it is refused.</summary>
     [FieldOffset(OffSegments)] public ushort Segments;
     /// <summary>Where the packet came in (rte_mbuf.port): a DPDK driver writes its ethdev id there on receive, for free;
     /// the host writes a switch port index with <see cref="WirePorts.Local"/> set. Read it as <see cref="InputPort"/>.</summary>
@@ -74,8 +76,8 @@ internal unsafe struct PacketDesc
         set => DataOffset = (ushort)(value - Buffer);
     }
 
-    /// <summary>Packet length in bytes. Setting it keeps the mbuf's <see cref="PacketLength"/> equal (a descriptor is
-    /// one segment), so a DPDK send need not check each frame.</summary>
+    /// <summary>Packet length in bytes (of the first segment, for a chain). Setting it moves the mbuf's
+    /// <see cref="PacketLength"/> by as much, so a DPDK send need not check each frame.</summary>
     public int Length
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -83,8 +85,8 @@ internal unsafe struct PacketDesc
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         set
         {
+            PacketLength = (uint)(PacketLength + (value - DataLength));
             DataLength = (ushort)value;
-            PacketLength = (ushort)value;
         }
     }
 
@@ -122,7 +124,9 @@ internal unsafe struct PacketDesc
     public void ResetForReceive(int headroom, int length, ushort port)
     {
         DataOffset = (ushort)headroom;
-        Length = length;
+        DataLength = (ushort)length;
+        PacketLength = (uint)length;
+        Segments = 1;
         ResetState(port);
     }
 

@@ -53,6 +53,43 @@ public sealed class DpdkDataplaneTests
     }
 
     [Test]
+    public void FramesLargerThanAnMbuf_PassThroughAsChains_AndAPcapFileDropsAndCountsThem()
+    {
+        using var dir = new TempDir();
+        var frames = new List<byte[]>();
+        foreach (int payload in new[] { 10, 3000, 100, 9000, 500 })
+        {
+            var buf = new byte[payload + 64];
+            frames.Add(buf[..FrameBuilder.Ipv4Udp(buf, Ipv4.Address("10.1.0.1"), Ipv4.Address("10.2.0.1"), 1000, 53, new byte[payload])]);
+        }
+        int chained = frames.Count(f => f.Length > DpdkPool.DefaultDataRoom);
+        RuntimeHarness.WritePcap(Path.Combine(dir.Path, "in.pcap"), frames);
+        // net_pcap chains a frame larger than its mbufs; a monitor (try-parses) passes everything on.
+        var d = Load($$"""
+            { "cores": 1, "dpdk": { "eal": [{{Eal}}] },
+              "ports": {
+                "wire": { "type": "dpdk", "device": "net_pcap21,rx_pcap=in.pcap,tx_pcap=out.pcap" },
+                "copy": { "type": "dpdk", "device": "net_pcap22,rx_pcap=in.pcap" },
+                "file": { "type": "pcap-out", "file": "file.pcap" } },
+              "nfs": { "monitor": { "type": "monitor" }, "monitor2": { "type": "monitor" } },
+              "chains": [
+                { "from": "wire", "through": ["monitor"], "to": "wire" },
+                { "from": "copy", "through": ["monitor2"], "to": "file" } ] }
+            """, dir);
+        var dp = RuntimeHarness.RunToCompletion(d);
+        var file = dp.Ports["file"];
+        Assert.That(dp.Failures, Is.Empty);
+        Assert.That(((DpdkPort)dp.Ports["wire"]).RxMultiSegmentTotal, Is.Zero, "net_pcap allocates from the port's pool: chains are let in");
+        Assert.That((file.Counters.TxPackets, file.Counters.TxDropped), Is.EqualTo(((long)(frames.Count - chained), (long)chained)),
+            "a pcap file cannot hold a chain's other segments: dropped and counted, not written truncated");
+        dp.Dispose();
+        Assert.That(dp.LeakedBuffers, Is.Zero, "every segment back in the pool");
+        Assert.That(chained, Is.EqualTo(2));
+        Assert.That(RuntimeHarness.ReadPcap(Path.Combine(dir.Path, "out.pcap")), Is.EqualTo(frames), "a DPDK port sends chains whole");
+        Assert.That(RuntimeHarness.ReadPcap(Path.Combine(dir.Path, "file.pcap")), Is.EqualTo(frames.Where(f => f.Length <= DpdkPool.DefaultDataRoom)));
+    }
+
+    [Test]
     public void RingLoopback_OnTwoCores_CarriesEveryPacketOnce_OnBothQueues()
     {
         using var dir = new TempDir();
