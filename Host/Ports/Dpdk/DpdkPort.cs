@@ -272,7 +272,7 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
         {
             var d = descs[i];
             if (d->Mempool == 0) return SendCopies(queue, descs, i, count, bytes); // a managed buffer
-            bytes += d->DataLength; // pkt_len agrees: receive takes one-segment frames, and PacketDesc.Length sets both
+            bytes += d->PacketLength; // the whole frame, a chain's other segments included (PacketDesc.Length keeps it)
         }
         return Transmit(c, queue, (nint*)descs, count, bytes);
     }
@@ -283,7 +283,7 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
         if (sent < count)
         {
             // Not taken by the device: freed here, counted, never leaked. Their bytes are not TX bytes.
-            for (int i = sent; i < count; i++) bytes -= Mbuf.Desc(mbufs[i])->DataLength;
+            for (int i = sent; i < count; i++) bytes -= Mbuf.Desc(mbufs[i])->PacketLength;
             DpdkNative.MbufFreeBulk(mbufs + sent, (uint)(count - sent));
             c.TxDropped += count - sent;
         }
@@ -302,10 +302,7 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
         {
             var d = descs[i];
             PacketDesc* m;
-            if (d->Mempool != 0)
-            {
-                m = d;
-            }
+            if (d->Mempool != 0) m = d;
             else
             {
                 nint fresh = 0;
@@ -320,7 +317,7 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
                 BufferPools.FreeBulk(&d, 1);
                 if (m == null) { c.TxDropped++; continue; } // no mbuf free, or larger than one: dropped
             }
-            bytes += m->DataLength;
+            bytes += m->PacketLength;
             descs[kept++] = m;
         }
         return Transmit(c, queue, (nint*)descs, kept, bytes);

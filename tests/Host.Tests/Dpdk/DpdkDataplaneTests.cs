@@ -79,6 +79,7 @@ public sealed class DpdkDataplaneTests
         var dp = RuntimeHarness.RunToCompletion(d);
         var file = dp.Ports["file"];
         Assert.That(dp.Failures, Is.Empty);
+        Assert.That(dp.Ports["wire"].Counters.TxBytes, Is.EqualTo(frames.Sum(f => (long)f.Length)), "TX bytes count whole chains");
         Assert.That(((DpdkPort)dp.Ports["wire"]).RxMultiSegmentTotal, Is.Zero, "net_pcap allocates from the port's pool: chains are let in");
         Assert.That((file.Counters.TxPackets, file.Counters.TxDropped), Is.EqualTo(((long)(frames.Count - chained), (long)chained)),
             "a pcap file cannot hold a chain's other segments: dropped and counted, not written truncated");
