@@ -5,7 +5,10 @@ namespace Switchboard.Sdk;
 /// <summary>
 /// Where a packet enters an NF. Counts the NF's input and clears the header stack, so every NF
 /// parses from the first byte as in thesis listing 1 and cannot depend on another NF's parse state
-/// (per-packet metadata does carry over, on purpose). Runs as the first stage of the NF's first fused
+/// (per-packet metadata does carry over, on purpose). A frame a DPDK driver chained (larger than an mbuf) is dropped
+/// here and counted on the entry: an NF would see only its first segment, and an NF that inspects (an IPS) must not
+/// pass what it could not read. (One exception: an untagged frame whose whole IPv4 datagram lies in the first
+/// segment, the rest being link-layer trailer, is kept: every byte an NF reads is there.) Runs as the first stage of the NF's first fused
 /// node (<see cref="NfEntryStage"/>, or merged with the NF's first parses: <see cref="EntryParseStage{TEth, TIp4, TIp6, TTcp, TUdp, TIcmp}"/>),
 /// so the reset costs no loop of its own.
 /// </summary>
@@ -13,18 +16,28 @@ internal sealed class NfEntryNode : StageNode;
 
 internal unsafe struct NfEntryStage(NfEntryNode node) : IStage
 {
+    private int _chained;
+
     public static int Count => 1;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly int Run(PacketDesc* d, ref int mark, int at)
+    public int Run(PacketDesc* d, ref int mark, int at)
     {
+        if (d->Segments > 1) { _chained++; return Outcome.Drop; }
         d->Headers.Clear();
         d->FlowHash = 0; // an earlier NF may have rewritten addresses (NAT)
         return Outcome.Keep;
     }
 
-    public readonly bool RunFrom(PacketDesc* d, ref int mark, int at, int from) => Run(d, ref mark, at) == Outcome.Keep;
-    public readonly void Settle(ref int remaining) => node.Credit(remaining, 0);
+    public bool RunFrom(PacketDesc* d, ref int mark, int at, int from) => Run(d, ref mark, at) == Outcome.Keep;
+
+    public void Settle(ref int remaining)
+    {
+        node.Credit(remaining, _chained);
+        remaining -= _chained;
+        _chained = 0;
+    }
+
     public readonly Node? Fault(int mark, int at) => null;
 }
 
@@ -87,7 +100,7 @@ internal unsafe struct EntryParseStage<TEth, TIp4, TIp6, TTcp, TUdp, TIcmp>(NfEn
     /// <summary>Frames written at once, by what <see cref="HeaderParser.TryWriteEntryStack{TTcp, TUdp, TIcmp}"/> returned
     /// (1 + the transport kind pushed, or 1).</summary>
     private fixed int _inline[8];
-    private int _ethDropped, _ip4Dropped;
+    private int _chained, _ethDropped, _ip4Dropped;
 
     public static int Count => 1;
 
@@ -97,6 +110,8 @@ internal unsafe struct EntryParseStage<TEth, TIp4, TIp6, TTcp, TUdp, TIcmp>(NfEn
     public int Run(PacketDesc* d, ref int mark, int at)
     {
         d->FlowHash = 0; // an earlier NF may have rewritten addresses (NAT)
+        // A chain needs no test here: its IPv4 datagram ends past its first segment (else the chain is only trailer,
+        // which no NF reads), so the write refuses it and the out-of-line path drops it (see NfEntryNode).
         int written = HeaderParser.TryWriteEntryStack<TTcp, TUdp, TIcmp>(d, notCarryingIpv6: TIp6.Present);
         if (written == 0) return at;
         if (AnyTransport) _inline[written]++;
@@ -105,6 +120,7 @@ internal unsafe struct EntryParseStage<TEth, TIp4, TIp6, TTcp, TUdp, TIcmp>(NfEn
 
     public bool RunFrom(PacketDesc* d, ref int mark, int at, int from)
     {
+        if (d->Segments > 1) { _chained++; return false; }
         d->Headers.Clear();
         var status = HeaderParser.ParseEthernetFirst(d);
         if (status != ParseStatus.Ok)
@@ -125,7 +141,8 @@ internal unsafe struct EntryParseStage<TEth, TIp4, TIp6, TTcp, TUdp, TIcmp>(NfEn
 
     public void Settle(ref int remaining)
     {
-        entry.Credit(remaining, 0);
+        entry.Credit(remaining, _chained);
+        remaining -= _chained;
         steps.Ethernet.Credit(remaining, _ethDropped);
         remaining -= _ethDropped;
         steps.Ipv4.Credit(remaining, _ip4Dropped);
@@ -142,7 +159,7 @@ internal unsafe struct EntryParseStage<TEth, TIp4, TIp6, TTcp, TUdp, TIcmp>(NfEn
             }
             steps.SettleTryParses(remaining, inlineTcp, inlineUdp, inlineIcmp);
         }
-        _ethDropped = _ip4Dropped = 0;
+        _chained = _ethDropped = _ip4Dropped = 0;
     }
 
     public readonly Node? Fault(int mark, int at) => null;

@@ -39,9 +39,9 @@ internal unsafe struct PacketDesc
     [FieldOffset(OffBuffer)] public byte* Buffer;
     /// <summary>First byte of the packet, from <see cref="Buffer"/> (rte_mbuf.data_off).</summary>
     [FieldOffset(OffDataOffset)] public ushort DataOffset;
-    /// <summary>Segments (rte_mbuf.nb_segs): 1, or more for a frame a DPDK driver chained (larger than an mbuf). The
-    /// descriptor's data is then the first segment's: views, parsers and <see cref="Length"/> see that much, a DPDK
-    /// send sends the whole chain, and a resize that would split it is refused.</summary>
+    /// <summary>Segments (rte_mbuf.nb_segs): 1 (0 for a managed buffer never received), or more for a frame a DPDK driver
+    /// chained (larger than an mbuf). The descriptor's data is then the first segment's (<see cref="Length"/>); an NF's
+    /// entry drops such a frame, a DPDK send sends the whole chain, and a resize that would split it is refused.</summary>
     [FieldOffset(OffSegments)] public ushort Segments;
     /// <summary>Where the packet came in (rte_mbuf.port): a DPDK driver writes its ethdev id there on receive, for free;
     /// the host writes a switch port index with <see cref="WirePorts.Local"/> set. Read it as <see cref="InputPort"/>.</summary>

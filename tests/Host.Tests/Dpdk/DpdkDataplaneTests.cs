@@ -53,7 +53,7 @@ public sealed class DpdkDataplaneTests
     }
 
     [Test]
-    public void FramesLargerThanAnMbuf_PassThroughAsChains_AndAPcapFileDropsAndCountsThem()
+    public void FramesLargerThanAnMbuf_AreForwardedAsChains_ButNoNfSeesThem_AndAPcapFileCountsThem()
     {
         using var dir = new TempDir();
         var frames = new List<byte[]>();
@@ -62,32 +62,39 @@ public sealed class DpdkDataplaneTests
             var buf = new byte[payload + 64];
             frames.Add(buf[..FrameBuilder.Ipv4Udp(buf, Ipv4.Address("10.1.0.1"), Ipv4.Address("10.2.0.1"), 1000, 53, new byte[payload])]);
         }
-        int chained = frames.Count(f => f.Length > DpdkPool.DefaultDataRoom);
+        var small = frames.Where(f => f.Length <= DpdkPool.DefaultDataRoom).ToList();
+        int chained = frames.Count - small.Count;
         RuntimeHarness.WritePcap(Path.Combine(dir.Path, "in.pcap"), frames);
-        // net_pcap chains a frame larger than its mbufs; a monitor (try-parses) passes everything on.
+        // net_pcap chains a frame larger than its mbufs. Forwarded port to port it goes out whole; an NF's entry drops
+        // it (the NF could read only its first segment); a pcap file cannot hold it.
         var d = Load($$"""
             { "cores": 1, "dpdk": { "eal": [{{Eal}}] },
               "ports": {
                 "wire": { "type": "dpdk", "device": "net_pcap21,rx_pcap=in.pcap,tx_pcap=out.pcap" },
-                "copy": { "type": "dpdk", "device": "net_pcap22,rx_pcap=in.pcap" },
+                "tap": { "type": "dpdk", "device": "net_pcap22,rx_pcap=in.pcap,tx_pcap=monitored.pcap" },
+                "copy": { "type": "dpdk", "device": "net_pcap23,rx_pcap=in.pcap" },
                 "file": { "type": "pcap-out", "file": "file.pcap" } },
-              "nfs": { "monitor": { "type": "monitor" }, "monitor2": { "type": "monitor" } },
+              "nfs": { "monitor": { "type": "monitor" } },
               "chains": [
-                { "from": "wire", "through": ["monitor"], "to": "wire" },
-                { "from": "copy", "through": ["monitor2"], "to": "file" } ] }
+                { "from": "wire", "through": [], "to": "wire" },
+                { "from": "tap", "through": ["monitor"], "to": "tap" },
+                { "from": "copy", "through": [], "to": "file" } ] }
             """, dir);
         var dp = RuntimeHarness.RunToCompletion(d);
-        var file = dp.Ports["file"];
         Assert.That(dp.Failures, Is.Empty);
-        Assert.That(dp.Ports["wire"].Counters.TxBytes, Is.EqualTo(frames.Sum(f => (long)f.Length)), "TX bytes count whole chains");
         Assert.That(((DpdkPort)dp.Ports["wire"]).RxMultiSegmentTotal, Is.Zero, "net_pcap allocates from the port's pool: chains are let in");
-        Assert.That((file.Counters.TxPackets, file.Counters.TxDropped), Is.EqualTo(((long)(frames.Count - chained), (long)chained)),
+        Assert.That(dp.Ports["wire"].Counters.TxBytes, Is.EqualTo(frames.Sum(f => (long)f.Length)), "TX bytes count whole chains");
+        var entry = dp.Nfs.Single(n => n.Name == "monitor").Entry;
+        Assert.That((entry.PacketsIn, entry.PacketsDropped), Is.EqualTo(((long)frames.Count, (long)chained)), "the NF's entry drops chains, counted");
+        var file = dp.Ports["file"];
+        Assert.That((file.Counters.TxPackets, file.Counters.TxDropped), Is.EqualTo(((long)small.Count, (long)chained)),
             "a pcap file cannot hold a chain's other segments: dropped and counted, not written truncated");
         dp.Dispose();
         Assert.That(dp.LeakedBuffers, Is.Zero, "every segment back in the pool");
         Assert.That(chained, Is.EqualTo(2));
         Assert.That(RuntimeHarness.ReadPcap(Path.Combine(dir.Path, "out.pcap")), Is.EqualTo(frames), "a DPDK port sends chains whole");
-        Assert.That(RuntimeHarness.ReadPcap(Path.Combine(dir.Path, "file.pcap")), Is.EqualTo(frames.Where(f => f.Length <= DpdkPool.DefaultDataRoom)));
+        Assert.That(RuntimeHarness.ReadPcap(Path.Combine(dir.Path, "monitored.pcap")), Is.EqualTo(small));
+        Assert.That(RuntimeHarness.ReadPcap(Path.Combine(dir.Path, "file.pcap")), Is.EqualTo(small));
     }
 
     [Test]

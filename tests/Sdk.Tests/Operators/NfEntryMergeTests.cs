@@ -185,6 +185,22 @@ public sealed unsafe class NfEntryMergeTests
             Assert.That(merged.Stacks, Has.Some.StartsWith($"Ethernet@0+14,Ipv4@14+20,{kind}@34+"), $"{kind} written at once");
     }
 
+    [TestCase(true)]
+    [TestCase(false)]
+    public void ChainedFrames_AreDroppedAtTheEntry_AndCountedThere(bool merge)
+    {
+        var run = Build(merge, ethDrops: false, ipDrops: false, tries: [HeaderKind.Udp]);
+        // First segments: each datagram goes on past them, as a frame larger than an mbuf does.
+        var udp = Support.Frames.Udp(frameSize: 200);
+        var tcp = Support.Frames.Tcp();
+        run.Harness.PushChained(udp[..^40], tcp[..^8]);
+        run.Harness.Push(Support.Frames.Udp());
+        var entry = run.Harness.Builder.Nodes.OfType<NfEntryNode>().Single();
+        Assert.That((entry.PacketsIn, entry.PacketsDropped), Is.EqualTo((3L, 2L)));
+        Assert.That(run.Out.Packets, Has.Count.EqualTo(1), "only the whole frame reaches the NF");
+        Assert.That(run.Harness.InUseDelta, Is.Zero);
+    }
+
     [Test]
     public void ARepeatedTryParse_EndsTheMerge()
     {

@@ -54,12 +54,20 @@ internal sealed unsafe class GraphHarness
     public void Push(params byte[][] frames) => PushOnPort(0, frames);
 
     /// <summary>Push frames as if received on input port <paramref name="port"/>.</summary>
-    public void PushOnPort(ushort port, params byte[][] frames)
+    public void PushOnPort(ushort port, params byte[][] frames) => Push(port, segments: 1, frames);
+
+    /// <summary>Push frames whose descriptors say they are the first of two segments (as a DPDK driver chains a frame
+    /// larger than an mbuf; the second segment does not exist here, so nothing may read past the first).</summary>
+    public void PushChained(params byte[][] frames) => Push(0, segments: 2, frames);
+
+    private void Push(ushort port, ushort segments, byte[][] frames)
     {
         var batch = new PacketBatch(Core.BatchSize);
         foreach (var f in frames)
         {
-            batch.Add(TestPool.Make(f, port));
+            var d = TestPool.Make(f, port);
+            d->Segments = segments;
+            batch.Add(d);
             if (batch.IsFull) Send(batch);
         }
         Send(batch);
