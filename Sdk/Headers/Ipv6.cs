@@ -44,6 +44,9 @@ public struct Ipv6Address : IEquatable<Ipv6Address>
     public readonly bool Equals(Ipv6Address o) => _hi == o._hi && _lo == o._lo;
     public override readonly bool Equals(object? obj) => obj is Ipv6Address a && Equals(a);
     public override readonly int GetHashCode() => HashCode.Combine(_hi, _lo);
+    /// <summary>The address whose <see cref="High"/> and <see cref="Low"/> halves these are.</summary>
+    internal static Ipv6Address FromHalves(ulong high, ulong low) => new() { _hi = NetOrder.U64(high), _lo = NetOrder.U64(low) };
+
     /// <summary>The first 64 bits as a host-order integer.</summary>
     public readonly ulong High => NetOrder.U64(_hi);
     /// <summary>The last 64 bits as a host-order integer.</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Switchboard.Sdk;
 
@@ -98,8 +99,8 @@ internal unsafe struct EntryParseStage<TEth, TIp4, TIp6, TTcp, TUdp, TIcmp>(NfEn
     where TTcp : struct, IParseMode where TUdp : struct, IParseMode where TIcmp : struct, IParseMode
 {
     /// <summary>Frames written at once, by what <see cref="HeaderParser.TryWriteEntryStack{TTcp, TUdp, TIcmp}"/> returned
-    /// (1 + the transport kind pushed, or 1).</summary>
-    private fixed int _inline[8];
+    /// (1 + the transport kind pushed, or 1): index 1 + a kind is how many that kind's try-parse parsed inline.</summary>
+    private fixed int _inline[EntryParseStage.InlineCounts];
     private int _chained, _ethDropped, _ip4Dropped;
 
     public static int Count => 1;
@@ -149,15 +150,9 @@ internal unsafe struct EntryParseStage<TEth, TIp4, TIp6, TTcp, TUdp, TIcmp>(NfEn
         remaining -= _ip4Dropped;
         if (steps.TryParses.Length > 0)
         {
-            int inlineTcp = 0, inlineUdp = 0, inlineIcmp = 0;
-            if (AnyTransport)
-            {
-                inlineTcp = _inline[1 + (int)HeaderKind.Tcp];
-                inlineUdp = _inline[1 + (int)HeaderKind.Udp];
-                inlineIcmp = _inline[1 + (int)HeaderKind.Icmp];
-                for (int i = 0; i < 8; i++) _inline[i] = 0;
-            }
-            steps.SettleTryParses(remaining, inlineTcp, inlineUdp, inlineIcmp);
+            var inline = MemoryMarshal.CreateSpan(ref _inline[0], EntryParseStage.InlineCounts);
+            steps.SettleTryParses(remaining, inline);
+            inline.Clear();
         }
         _chained = _ethDropped = _ip4Dropped = 0;
     }
@@ -167,6 +162,9 @@ internal unsafe struct EntryParseStage<TEth, TIp4, TIp6, TTcp, TUdp, TIcmp>(NfEn
 
 internal static class EntryParseStage
 {
+    /// <summary>Slots of the per-batch inline counts: 1 + every header kind.</summary>
+    internal const int InlineCounts = 1 + (int)HeaderKind.Icmpv6 + 1;
+
     /// <summary>The nodes of a merged entry's parses: Ethernet, IPv4, then its try-parses in the NF's order, with how
     /// many packets each parsed out of line in the current batch.</summary>
     internal sealed unsafe class Steps(StageNode ethernet, StageNode ipv4, TryParseNode[] tryParses)
@@ -185,18 +183,12 @@ internal static class EntryParseStage
 
         /// <summary>Credit each try-parse with the batch: every packet reaches it (try-parses drop nothing), and those
         /// it did not parse, out of line or at once, count as not parsed.</summary>
-        public void SettleTryParses(int remaining, int inlineTcp, int inlineUdp, int inlineIcmp)
+        public void SettleTryParses(int remaining, ReadOnlySpan<int> inlineByKind)
         {
             for (int i = 0; i < TryParses.Length; i++)
             {
                 var node = TryParses[i];
-                int parsed = _parsed[i] + node.Kind switch
-                {
-                    HeaderKind.Tcp => inlineTcp,
-                    HeaderKind.Udp => inlineUdp,
-                    HeaderKind.Icmp => inlineIcmp,
-                    _ => 0,
-                };
+                int parsed = _parsed[i] + inlineByKind[1 + (int)node.Kind];
                 node.Credit(remaining, 0);
                 node.NotParsed += remaining - parsed;
                 _parsed[i] = 0;

@@ -171,14 +171,5 @@ public readonly record struct FlowKey(ulong SourceHigh, ulong SourceLow, ulong D
 
     public override string ToString() => IsIpv4
         ? $"{Sdk.Ipv4.Format(SourceIpv4)}:{SourcePort} -> {Sdk.Ipv4.Format(DestinationIpv4)}:{DestinationPort} proto {Protocol}"
-        : $"[{FormatIpv6(SourceHigh, SourceLow)}]:{SourcePort} -> [{FormatIpv6(DestinationHigh, DestinationLow)}]:{DestinationPort} proto {Protocol}";
-
-    /// <summary>An address held as two host-order halves, in RFC 5952 text (as <see cref="Ipv6Address.ToString"/>).</summary>
-    private static string FormatIpv6(ulong high, ulong low)
-    {
-        Span<byte> b = stackalloc byte[16];
-        BinaryPrimitives.WriteUInt64BigEndian(b, high);
-        BinaryPrimitives.WriteUInt64BigEndian(b[8..], low);
-        return new System.Net.IPAddress(b).ToString();
-    }
+        : $"[{Ipv6Address.FromHalves(SourceHigh, SourceLow)}]:{SourcePort} -> [{Ipv6Address.FromHalves(DestinationHigh, DestinationLow)}]:{DestinationPort} proto {Protocol}";
 }
