@@ -96,7 +96,8 @@ public readonly record struct FlowKey(ulong SourceHigh, ulong SourceLow, ulong D
             // Only IPv4 parsed (the usual case): the top-most IP header is the last IPv4 pushed, found through the
             // per-kind index without walking the stack; its length is its IHL, as the parser pushed it.
             byte* ip4 = packet.Desc->Data + v4;
-            ReadPorts(packet, v4 + (ip4[0] & 0xF) * 4, out var sp4, out var dp4);
+            uint ports4 = ReadPorts(packet, v4 + (ip4[0] & 0xF) * 4);
+            ushort sp4 = (ushort)(ports4 >> 16), dp4 = (ushort)ports4;
             ulong both4 = BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ulong>(ip4 + 12));
             ulong src4 = V4Mapped | (uint)(both4 >> 32), dst4 = V4Mapped | (uint)both4;
             byte proto4 = h.IpProtocol;
@@ -114,7 +115,8 @@ public readonly record struct FlowKey(ulong SourceHigh, ulong SourceLow, ulong D
         }
         byte* ip = packet.Desc->Data + h.Offsets[i];
         int l4 = h.Offsets[i] + h.Lengths[i];
-        ReadPorts(packet, l4, out var sp, out var dp);
+        uint ports = ReadPorts(packet, l4);
+        ushort sp = (ushort)(ports >> 16), dp = (ushort)ports;
         if (h.Kinds[i] == (byte)HeaderKind.Ipv4)
         {
             // Source and destination are adjacent: one 8-byte load, byte-swapped (the high half is the source).
@@ -144,25 +146,24 @@ public readonly record struct FlowKey(ulong SourceHigh, ulong SourceLow, ulong D
         return h;
     }
 
-    /// <summary>Ports of the top-most IP header's payload at <paramref name="l4"/>, read only inside its datagram.</summary>
-    private static unsafe void ReadPorts(Packet packet, int l4, out ushort src, out ushort dst)
+    /// <summary>Ports of the top-most IP header's payload at <paramref name="l4"/>, read only inside its datagram: the source in
+    /// the high half, the destination in the low (an ICMP echo's identifier in both), 0 when there are none. Returned as one
+    /// value, not as out parameters, which would keep them in memory.</summary>
+    private static unsafe uint ReadPorts(Packet packet, int l4)
     {
-        src = dst = 0;
         ref var h = ref packet.Desc->Headers;
-        if (h.Fragment) return;
+        if (h.Fragment) return 0;
         int end = h.PayloadEnd(packet.Length);
         byte* p = packet.Desc->Data;
         byte proto = h.IpProtocol;
         if (proto is Sdk.Ipv4.ProtoTcp or Sdk.Ipv4.ProtoUdp && end - l4 >= 4)
+            return BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<uint>(p + l4)); // one load for both
+        if (proto is Sdk.Ipv4.ProtoIcmp or Sdk.Ipv4.ProtoIcmpv6 && end - l4 >= 6 && IsEcho(proto, p[l4]))
         {
-            uint ports = BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<uint>(p + l4)); // one load for both
-            src = (ushort)(ports >> 16);
-            dst = (ushort)ports;
+            uint id = BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ushort>(p + l4 + 4));
+            return id << 16 | id;
         }
-        else if (proto is Sdk.Ipv4.ProtoIcmp or Sdk.Ipv4.ProtoIcmpv6 && end - l4 >= 6 && IsEcho(proto, p[l4]))
-        {
-            src = dst = BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ushort>(p + l4 + 4));
-        }
+        return 0;
     }
 
     private static bool IsEcho(byte proto, byte type) => proto == Sdk.Ipv4.ProtoIcmp

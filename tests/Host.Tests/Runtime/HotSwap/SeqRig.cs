@@ -5,8 +5,8 @@ using Switchboard.Host.Runtime;
 namespace Switchboard.Host.Tests.Runtime.HotSwap;
 
 /// <summary>A running dataplane between a sequence-stamping generator ("gen") and a recording sink ("sink"),
-/// with one chain "main" through the given NFs. <see cref="Finish"/> stops traffic, waits for every packet
-/// to leave, stops the switch and audits the sequence numbers.</summary>
+/// with one chain "main" through the given NFs (or the chains given, with more ports and settings between them).
+/// <see cref="Finish"/> stops traffic, waits for every packet to leave, stops the switch and audits the sequence numbers.</summary>
 internal sealed class SeqRig : IDisposable
 {
     public const int PerQueueLimit = 2_000_000;
@@ -17,14 +17,24 @@ internal sealed class SeqRig : IDisposable
     public int Cores { get; }
 
     public SeqRig(string nfs, string[] through, int cores = 2, Action<Dataplane>? configure = null)
+        : this(nfs, $$"""[ { "name": "main", "from": "gen", "through": [{{string.Join(", ", through.Select(t => $"\"{t}\""))}}], "to": "sink" } ]""",
+            cores, configure)
+    {
+    }
+
+    /// <param name="chains">The deployment's chains (JSON array) between "gen", "sink" and <paramref name="morePorts"/>.</param>
+    /// <param name="morePorts">Port entries after "gen" and "sink" (JSON members, each preceded by a comma).</param>
+    /// <param name="settings">Top-level members before "cores" (each followed by a comma), e.g. "dpdk".</param>
+    public SeqRig(string nfs, string chains, int cores, Action<Dataplane>? configure = null, string morePorts = "", string settings = "")
     {
         Cores = cores;
         var d = RuntimeHarness.Load($$"""
         {
+          {{settings}}
           "cores": {{cores}},
-          "ports": { "gen": { "type": "generator" }, "sink": { "type": "null" } },
+          "ports": { "gen": { "type": "generator" }, "sink": { "type": "null" } {{morePorts}} },
           "nfs": { {{nfs}} },
-          "chains": [ { "name": "main", "from": "gen", "through": [{{string.Join(", ", through.Select(t => $"\"{t}\""))}}], "to": "sink" } ]
+          "chains": {{chains}}
         }
         """);
         Dp = Dataplane.Build(d, RuntimeHarness.Registry(), Log.Enqueue, (spec, pool) => spec.Name switch
