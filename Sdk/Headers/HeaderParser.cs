@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Switchboard.Sdk;
 
@@ -288,8 +290,9 @@ internal static unsafe class HeaderParser
         const int L4 = Ethernet.Size + Ipv4.MinSize;
         byte* p = d->Data;
         int avail = d->Length - Ethernet.Size;
-        if (avail < Ipv4.MinSize || p[12] != 0x08 || p[13] != 0x00 || p[14] != 0x45) return 0;
-        int total = p[16] << 8 | p[17];
+        // EtherType 0x0800 and an option-less IPv4 version byte (0x45): bytes 12-14 in one load.
+        if (avail < Ipv4.MinSize || (Unsafe.ReadUnaligned<uint>(p + 12) & 0xFF_FFFF) != 0x45_0008) return 0;
+        int total = BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ushort>(p + 16));
         if (total < Ipv4.MinSize || total > avail) return 0;
         byte proto = p[23];
         if (notCarryingIpv6 && proto == Ipv4.ProtoIpv6) return 0;
@@ -313,10 +316,10 @@ internal static unsafe class HeaderParser
         }
         byte* s = (byte*)Unsafe.AsPointer(ref d->Headers);
         // ByKind: Ethernet at 0, IPv4 at 14, a transport header (kinds 4-6: the second word) at 34, every other kind absent.
-        Unsafe.WriteUnaligned(s, 0xFFFF_000E_0000_FFFFUL);
         int shift = (transport - (int)HeaderKind.Tcp) * 16;
-        Unsafe.WriteUnaligned(s + 8, transport == 0 ? ulong.MaxValue : ~(0xFFFFUL << shift) | (ulong)L4 << shift);
-        Unsafe.WriteUnaligned(s + HeaderStack.OffNetworkEnd, (uint)(ushort)(Ethernet.Size + total) | (uint)(transport == 0 ? 2 : 3) << 16 | (uint)proto << 24);
+        Unsafe.WriteUnaligned(s, Vector128.Create(0xFFFF_000E_0000_FFFFUL,
+            transport == 0 ? ulong.MaxValue : ~(0xFFFFUL << shift) | (ulong)L4 << shift));
+        Unsafe.WriteUnaligned(s + HeaderStack.OffNetworkEnd, (uint)(Ethernet.Size + total) | (uint)(transport == 0 ? 2 : 3) << 16 | (uint)proto << 24);
         // The fragment word as it is, then Kinds[0..1].
         Unsafe.WriteUnaligned(s + HeaderStack.OffFragment, Unsafe.ReadUnaligned<ushort>(p + 20) | (uint)HeaderKind.Ipv4 << 24 | (uint)HeaderKind.Ethernet << 16);
         Unsafe.WriteUnaligned(s + HeaderStack.OffOffsets, (uint)Ethernet.Size << 16);

@@ -198,7 +198,7 @@ public readonly unsafe ref struct Packet
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ref T At<T>(HeaderKind kind) where T : unmanaged
     {
-        int off = _d->Headers.ByKind[(int)kind];
+        nuint off = _d->Headers.ByKind[(int)kind]; // unsigned: added to the pointer without a sign extension
         if (off == PacketDesc.Absent) ThrowNotParsed(kind);
         return ref Unsafe.AsRef<T>(_d->Data + off);
     }
