@@ -52,6 +52,65 @@ public sealed class DpdkKernelDeviceTests
     }
 
     [Test]
+    public void MemifPair_CarriesFramesLargerThanAnMbuf_AsChains_WholeToAPort_DroppedAtAnNf()
+    {
+        using var dir = new TempDir();
+        string socket = Path.Combine(dir.Path, "memif.sock"), socket2 = Path.Combine(dir.Path, "memif2.sock");
+        var frames = new List<byte[]>();
+        foreach (int payload in new[] { 10, 3000, 100, 9000, 500, 2100 })
+        {
+            var buf = new byte[payload + 64];
+            frames.Add(buf[..FrameBuilder.Ipv4Udp(buf, Ipv4.Address("10.1.0.1"), Ipv4.Address("10.2.0.1"), 1000, 53, new byte[payload])]);
+        }
+        var small = frames.Where(f => f.Length <= DpdkPool.DefaultDataRoom).ToList();
+        RuntimeHarness.WritePcap(Path.Combine(dir.Path, "in.pcap"), frames);
+        // net_pcap chains the large frames; a memif client sends each chain in several buffers and its server receives
+        // it as a chain again (from the port's pool). Two pairs: from the first the chains go port to port and out
+        // whole; from the second into the monitor, whose entry drops them (an NF would see only the first segment).
+        var d = RuntimeHarness.Load($$"""
+            { "cores": 1, "dpdk": { "eal": [{{Eal}}] },
+              "ports": {
+                "server": { "type": "dpdk", "device": "net_memif32,role=server,socket={{socket}},id=0" },
+                "client": { "type": "dpdk", "device": "net_memif33,role=client,socket={{socket}},id=0" },
+                "server2": { "type": "dpdk", "device": "net_memif34,role=server,socket={{socket2}},id=0" },
+                "client2": { "type": "dpdk", "device": "net_memif35,role=client,socket={{socket2}},id=0" },
+                "in": { "type": "dpdk", "device": "net_pcap33,rx_pcap=in.pcap" },
+                "in2": { "type": "dpdk", "device": "net_pcap35,rx_pcap=in.pcap" },
+                "out": { "type": "dpdk", "device": "net_pcap34,rx_pcap=in.pcap,tx_pcap=out.pcap" },
+                "seen": { "type": "dpdk", "device": "net_pcap36,rx_pcap=in.pcap,tx_pcap=seen.pcap" } },
+              "nfs": { "monitor": { "type": "monitor" } },
+              "chains": [
+                { "name": "to-link", "from": "in", "through": [], "to": "client" },
+                { "name": "from-link", "from": "server", "through": [], "to": "out" },
+                { "name": "to-link2", "from": "in2", "through": [], "to": "client2" },
+                { "name": "monitored", "from": "server2", "through": ["monitor"], "to": "seen" } ] }
+            """, dir.Path);
+        var dp = Dataplane.Build(d, RuntimeHarness.Registry(), _ => { });
+        var output = dp.Ports["out"];
+        var seen = dp.Ports["seen"];
+        var entry = dp.Nfs.Single(n => n.Name == "monitor").Entry;
+        dp.Start(pinThreads: false);
+        var clock = Stopwatch.StartNew();
+        while ((output.Counters.TxPackets < frames.Count || entry.PacketsIn < frames.Count) && clock.Elapsed.TotalSeconds < 20)
+            Thread.Sleep(5);
+        dp.Stop();
+        Assert.That(dp.Failures, Is.Empty);
+        foreach (var (client, server) in new[] { ("client", "server"), ("client2", "server2") })
+        {
+            Assert.That(dp.Ports[client].Counters.TxPackets, Is.EqualTo(frames.Count), $"{client} took every frame, chains included");
+            Assert.That(dp.Ports[server].Counters.RxPackets, Is.EqualTo(frames.Count), $"{server} received each frame once");
+        }
+        Assert.That(output.Counters.TxBytes, Is.EqualTo(frames.Sum(f => (long)f.Length)), "TX bytes count whole chains");
+        Assert.That((entry.PacketsIn, entry.PacketsDropped), Is.EqualTo(((long)frames.Count, (long)(frames.Count - small.Count))),
+            "the NF's entry drops the chains, counted");
+        Assert.That(seen.Counters.TxPackets, Is.EqualTo(small.Count));
+        dp.Dispose();
+        Assert.That(dp.LeakedBuffers, Is.Zero, "every segment back in the pool");
+        Assert.That(RuntimeHarness.ReadPcap(Path.Combine(dir.Path, "seen.pcap")), Is.EqualTo(small));
+        Assert.That(RuntimeHarness.ReadPcap(Path.Combine(dir.Path, "out.pcap")), Is.EqualTo(frames), "memif carries chains whole, in order");
+    }
+
+    [Test]
     public void LinkDownAtStart_IsWaitedFor_Named_AndWhatItRefusesIsCountedNotLeaked()
     {
         using var dir = new TempDir();
