@@ -277,7 +277,7 @@ internal static unsafe class HeaderParser
     /// (<see cref="EntryParseStage{TEth, TIp4, TIp6, TTcp, TUdp, TIcmp}"/>). For an untagged frame carrying an
     /// option-less IPv4 header and its whole datagram, writes the stack that <see cref="HeaderStack.Clear"/>,
     /// <see cref="ParseEthernetFirst"/>, <see cref="ParseIpv4AfterEthernet"/> and those try-parses leave (byte for byte
-    /// where they write, in six stores, three more for a transport header) and returns 1 + the kind of the transport
+    /// where they write, in five stores, three more for a transport header) and returns 1 + the kind of the transport
     /// header pushed (1 when none: its protocol is not one asked for, a later fragment, or a header that does not fit;
     /// every try-parse then refuses the frame, as theirs would). 0 writes nothing: the frame needs the steps one by one.
     /// With <paramref name="notCarryingIpv6"/> (an IPv6 try-parse follows) a datagram carrying IPv6 also returns 0, so the
@@ -319,6 +319,7 @@ internal static unsafe class HeaderParser
         int shift = (transport - (int)HeaderKind.Tcp) * 16;
         Unsafe.WriteUnaligned(s, Vector128.Create(0xFFFF_000E_0000_FFFFUL,
             transport == 0 ? ulong.MaxValue : ~(0xFFFFUL << shift) | (ulong)L4 << shift));
+        // NetworkEnd (14 + total fits 16 bits: total <= avail), Depth and IpProtocol in one store.
         Unsafe.WriteUnaligned(s + HeaderStack.OffNetworkEnd, (uint)(Ethernet.Size + total) | (uint)(transport == 0 ? 2 : 3) << 16 | (uint)proto << 24);
         // The fragment word as it is, then Kinds[0..1].
         Unsafe.WriteUnaligned(s + HeaderStack.OffFragment, Unsafe.ReadUnaligned<ushort>(p + 20) | (uint)HeaderKind.Ipv4 << 24 | (uint)HeaderKind.Ethernet << 16);
