@@ -70,10 +70,10 @@ public sealed class DpdkKernelDeviceTests
         var d = RuntimeHarness.Load($$"""
             { "cores": 1, "dpdk": { "eal": [{{Eal}}] },
               "ports": {
-                "server": { "type": "dpdk", "device": "net_memif32,role=server,socket={{socket}},id=0" },
-                "client": { "type": "dpdk", "device": "net_memif33,role=client,socket={{socket}},id=0" },
-                "server2": { "type": "dpdk", "device": "net_memif34,role=server,socket={{socket2}},id=0" },
-                "client2": { "type": "dpdk", "device": "net_memif35,role=client,socket={{socket2}},id=0" },
+                "server": { "type": "dpdk", "device": "net_memif36,role=server,socket={{socket}},id=0" },
+                "client": { "type": "dpdk", "device": "net_memif37,role=client,socket={{socket}},id=0" },
+                "server2": { "type": "dpdk", "device": "net_memif38,role=server,socket={{socket2}},id=0" },
+                "client2": { "type": "dpdk", "device": "net_memif39,role=client,socket={{socket2}},id=0" },
                 "in": { "type": "dpdk", "device": "net_pcap33,rx_pcap=in.pcap" },
                 "in2": { "type": "dpdk", "device": "net_pcap35,rx_pcap=in.pcap" },
                 "out": { "type": "dpdk", "device": "net_pcap34,rx_pcap=in.pcap,tx_pcap=out.pcap" },
