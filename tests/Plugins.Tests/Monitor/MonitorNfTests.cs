@@ -72,7 +72,7 @@ public class MonitorNfTests
         var h = new GraphHarness();
         new MonitorNf().Build(h.Input, h.NfContext("mon")).Drop();
         var warm = Enumerable.Range(0, 64).Select(i => Frames.Udp(sport: (ushort)i)).ToArray();
-        var measured = Enumerable.Range(0, 64).Select(i => Frames.Tcp(sport: (ushort)(i % 8))).ToArray();
-        Assert.That(h.AllocatedWhileRunning(warm, measured), Is.Zero);
+        byte[][] Measured(int first) => Enumerable.Range(0, 64).Select(i => Frames.Tcp(sport: (ushort)(first + i % 8))).ToArray();
+        Assert.That(h.AllocatedWhileRunning(warm, Measured(0), Measured(100), Measured(200)), Is.Zero);
     }
 }
