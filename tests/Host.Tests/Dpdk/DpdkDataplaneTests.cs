@@ -56,12 +56,7 @@ public sealed class DpdkDataplaneTests
     public void FramesLargerThanAnMbuf_AreForwardedAsChains_ButNoNfSeesThem_AndAPcapFileCountsThem()
     {
         using var dir = new TempDir();
-        var frames = new List<byte[]>();
-        foreach (int payload in new[] { 10, 3000, 100, 9000, 500 })
-        {
-            var buf = new byte[payload + 64];
-            frames.Add(buf[..FrameBuilder.Ipv4Udp(buf, Ipv4.Address("10.1.0.1"), Ipv4.Address("10.2.0.1"), 1000, 53, new byte[payload])]);
-        }
+        var frames = RuntimeHarness.UdpFrames(10, 3000, 100, 9000, 500);
         var small = frames.Where(f => f.Length <= DpdkPool.DefaultDataRoom).ToList();
         int chained = frames.Count - small.Count;
         RuntimeHarness.WritePcap(Path.Combine(dir.Path, "in.pcap"), frames);

@@ -56,12 +56,7 @@ public sealed class DpdkKernelDeviceTests
     {
         using var dir = new TempDir();
         string socket = Path.Combine(dir.Path, "memif.sock"), socket2 = Path.Combine(dir.Path, "memif2.sock");
-        var frames = new List<byte[]>();
-        foreach (int payload in new[] { 10, 3000, 100, 9000, 500, 2100 })
-        {
-            var buf = new byte[payload + 64];
-            frames.Add(buf[..FrameBuilder.Ipv4Udp(buf, Ipv4.Address("10.1.0.1"), Ipv4.Address("10.2.0.1"), 1000, 53, new byte[payload])]);
-        }
+        var frames = RuntimeHarness.UdpFrames(10, 3000, 100, 9000, 500, 2100);
         var small = frames.Where(f => f.Length <= DpdkPool.DefaultDataRoom).ToList();
         RuntimeHarness.WritePcap(Path.Combine(dir.Path, "in.pcap"), frames);
         // net_pcap chains the large frames; a memif client sends each chain in several buffers and its server receives

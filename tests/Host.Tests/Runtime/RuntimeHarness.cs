@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Switchboard.Host.Config;
 using Switchboard.Host.Ports;
 using Switchboard.Host.Runtime;
+using Switchboard.Sdk;
 
 namespace Switchboard.Host.Tests.Runtime;
 
@@ -33,6 +34,13 @@ internal static class RuntimeHarness
         Assert.That(dp.Failures, Is.Empty);
         return dp;
     }
+
+    /// <summary>One UDP frame (10.1.0.1:1000 -> 10.2.0.1:53) per payload size, in order.</summary>
+    public static List<byte[]> UdpFrames(params int[] payloadSizes) => payloadSizes.Select(payload =>
+    {
+        var buf = new byte[payload + 64];
+        return buf[..FrameBuilder.Ipv4Udp(buf, Ipv4.Address("10.1.0.1"), Ipv4.Address("10.2.0.1"), 1000, 53, new byte[payload])];
+    }).ToList();
 
     public static void WritePcap(string path, IEnumerable<byte[]> frames)
     {
