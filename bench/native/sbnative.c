@@ -60,6 +60,7 @@ static inline int ttl_nf(struct rte_mbuf *m)
 {
 	uint8_t *ip;
 	if (!parse_ipv4(rte_pktmbuf_mtod(m, uint8_t *), m->data_len, &ip)) return 0;
+	if (ip[8] == 0) return 0; /* already expired: dropped as the C# NF drops it (no wrap to 255) */
 	uint16_t before = (uint16_t)(ip[8] << 8 | ip[9]);
 	ip[8]--;
 	uint16_t after = (uint16_t)(ip[8] << 8 | ip[9]);

@@ -3,6 +3,7 @@ using Switchboard.Bench;
 using Switchboard.Host.Ports.Dpdk;
 using Switchboard.Host.Tests.Config;
 using Switchboard.Host.Tests.Runtime;
+using Switchboard.Sdk;
 
 namespace Switchboard.Host.Tests.Dpdk;
 
@@ -55,16 +56,7 @@ public sealed class NativeTwinTests
             """, dir.Path);
         using (RuntimeHarness.RunToCompletion(csharp)) { }
 
-        var psi = new ProcessStartInfo(Native()) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in DpdkEal.EffectiveArguments(DpdkEnvironment.Eal)) psi.ArgumentList.Add(a);
-        foreach (var a in new[] { "--", "--pcap", pcap, "--nf", twin.CNf, "--out", Path.Combine(dir.Path, "c.pcap") }) psi.ArgumentList.Add(a);
-        if (twin.RulesFile is not null) { psi.ArgumentList.Add("--rules"); psi.ArgumentList.Add(twin.RulesFile); }
-        using (var p = Process.Start(psi)!)
-        {
-            string output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
-            Assert.That(p.WaitForExit(60_000), Is.True, "sbnative finished");
-            Assert.That(p.ExitCode, Is.Zero, output);
-        }
+        RunTwin(twin.CNf, pcap, Path.Combine(dir.Path, "c.pcap"), twin.RulesFile);
 
         var input = RuntimeHarness.ReadPcap(pcap);
         var cs = RuntimeHarness.ReadPcap(Path.Combine(dir.Path, "cs.pcap"));
@@ -73,7 +65,57 @@ public sealed class NativeTwinTests
         Assert.That(c, Has.Count.EqualTo(cs.Count));
         if (twin.Type is not ("monitor" or "firewall"))
             Assert.That(cs, Is.Not.EqualTo(input), "the NF rewrites the frames");
-        static List<string> Hex(List<byte[]> frames) => frames.Select(Convert.ToHexString).ToList();
         Assert.That(Hex(c), Is.EqualTo(Hex(cs)));
     }
+
+    /// <summary>The bench traffic exercises one path; the TTL twins must also agree where packets are dropped or
+    /// tagged: TTL 1 and 0, one and two VLAN tags, three (refused), ARP, and an IPv4 header cut short.</summary>
+    [Test]
+    public void CTtlTwin_AgreesWithTheCSharpNf_OnEdgeFrames()
+    {
+        using var dir = new TempDir();
+        var frame = new byte[64];
+        byte[] Udp(byte ttl) => frame.AsSpan(0, FrameBuilder.Ipv4Udp(frame, Ipv4.Address("10.0.0.1"), Ipv4.Address("10.0.0.2"), 1000, 80, [], frameSize: 64, ttl: ttl)).ToArray();
+        static byte[] Tagged(byte[] f, params ushort[] tpids) =>
+            [.. f[..12], .. tpids.SelectMany(t => new byte[] { (byte)(t >> 8), (byte)t, 0, 7 }), .. f[12..]];
+        byte[] arp = Udp(64);
+        arp[12] = 0x08; arp[13] = 0x06;
+        var frames = new List<byte[]>
+        {
+            Udp(64), Udp(1), Udp(0), Tagged(Udp(9), 0x8100), Tagged(Udp(9), 0x88A8, 0x8100), Tagged(Udp(9), 0x8100, 0x8100, 0x8100),
+            arp, Udp(64)[..30], Udp(2),
+        };
+        string pcap = Path.Combine(dir.Path, "in.pcap");
+        RuntimeHarness.WritePcap(pcap, frames);
+
+        var csharp = RuntimeHarness.Load("""
+            { "cores": 1,
+              "ports": { "in": { "type": "pcap-in", "file": "in.pcap" }, "out": { "type": "pcap-out", "file": "cs.pcap" } },
+              "nfs": { "nf": { "type": "ttl" } },
+              "chains": [ { "from": "in", "through": ["nf"], "to": "out" } ] }
+            """, dir.Path);
+        using (RuntimeHarness.RunToCompletion(csharp)) { }
+        RunTwin("ttl", pcap, Path.Combine(dir.Path, "c.pcap"), rules: null);
+
+        var cs = RuntimeHarness.ReadPcap(Path.Combine(dir.Path, "cs.pcap"));
+        var c = RuntimeHarness.ReadPcap(Path.Combine(dir.Path, "c.pcap"));
+        // Kept, each decremented: TTL 64, the one- and two-tag frames, TTL 2; the rest dropped.
+        Assert.That(cs.Select(f => f.Length), Is.EqualTo(new[] { 64, 68, 72, 64 }));
+        Assert.That(Hex(c), Is.EqualTo(Hex(cs)));
+    }
+
+    private static void RunTwin(string nf, string pcap, string output, string? rules)
+    {
+        var psi = new ProcessStartInfo(Native()) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in DpdkEal.EffectiveArguments(DpdkEnvironment.Eal)) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "--", "--pcap", pcap, "--nf", nf, "--out", output }) psi.ArgumentList.Add(a);
+        if (rules is not null) { psi.ArgumentList.Add("--rules"); psi.ArgumentList.Add(rules); }
+        using var p = Process.Start(psi)!;
+        string log = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+        Assert.That(p.WaitForExit(60_000), Is.True, "sbnative finished");
+        Assert.That(p.ExitCode, Is.Zero, log);
+    }
+
+    private static List<string> Hex(List<byte[]> frames) => frames.Select(Convert.ToHexString).ToList();
 }
+
