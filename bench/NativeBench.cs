@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Switchboard.Bench.HandWritten;
 using Switchboard.Host.Cli;
 using Switchboard.Host.Config;
 using Switchboard.Host.Ports;
@@ -78,13 +79,15 @@ internal static class NativeBench
         var cs = cases.ToDictionary(c => c.Name, _ => new List<(double Wall, double Cpu)>());
         var c = cases.ToDictionary(x => x.Name, _ => new List<(double Wall, double Cpu)>());
         var inProcessC = new List<(double Wall, double Cpu)>();
+        var hand = cases.Where(k => HandWrittenNfs.Of(k.CNf) is not null && k.Nfs is not [("ports-only", _)]).ToDictionary(k => k.Name, _ => new List<(double Wall, double Cpu)>());
         for (int r = 0; r < repeats; r++)
             foreach (var k in cases)
             {
                 bool portsOnly = k.Nfs is [("ports-only", _)];
-                cs[k.Name].Add(portsOnly ? MeasurePortsOnly(pcap, seconds, warmup) : MeasureCSharp(registry, k.Nfs, pcap, seconds, warmup));
+                cs[k.Name].Add(portsOnly ? MeasureBareLoop(pcap, seconds, warmup) : MeasureCSharp(registry, k.Nfs, pcap, seconds, warmup));
                 c[k.Name].Add(MeasureC(native, k.CNf, k.Chain, k.Rules, pcap, seconds, warmup));
                 if (portsOnly) inProcessC.Add(MeasureCInProcess(native, pcap, seconds, warmup));
+                if (HandWrittenNfs.Of(k.CNf) is { } nf && !portsOnly) hand[k.Name].Add(MeasureBareLoop(pcap, seconds, warmup, nf, k.Chain));
             }
         static double Median(IEnumerable<double> xs) { var l = xs.Order().ToList(); return l[l.Count / 2]; }
         var rows = cases.Select(k =>
@@ -97,6 +100,16 @@ internal static class NativeBench
         if (inProcessC.Count > 0)
             Console.WriteLine($"The C forward loop run inside this .NET process on ports it configured: {Median(inProcessC.Select(x => x.Wall)):F2} Mpps, " +
                               $"{Median(inProcessC.Select(x => x.Cpu)):F2} Mpps/CPU-s (against the separate C process above: the environment's share of the gap).");
+        if (hand.Count > 0)
+        {
+            // Where a row's gap lies: the compiler and runtime (C's code ported to C#, against C) or Switchboard.
+            Console.WriteLine("Against C's code ported to C# line by line (raw bursts, no Switchboard; bench/HandWritten/), Mpps/CPU-s:");
+            Console.Write(Report.Table(["nf", "Switchboard C#", "hand-written C#", "C", "Switchboard / hand", "hand / C"], hand.Select(h =>
+            {
+                double sb = Median(cs[h.Key].Select(x => x.Cpu)), hw = Median(h.Value.Select(x => x.Cpu)), cc = Median(c[h.Key].Select(x => x.Cpu));
+                return new[] { h.Key, $"{sb:F2}", $"{hw:F2}", $"{cc:F2}", $"{sb / hw:F2}", $"{hw / cc:F2}" };
+            }).ToList()));
+        }
         Directory.Delete(dir, recursive: true);
         return 0;
     }
@@ -148,11 +161,15 @@ internal static class NativeBench
     /// <summary>--raw: the "ports only" row calls rx/tx burst directly (no descriptors), isolating the interop cost.</summary>
     private static bool RawBursts;
 
-    private static unsafe (double Wall, double Cpu) MeasurePortsOnly(string pcap, double seconds, double warmup)
+    /// <summary>A bare loop on DPDK ports, no workers or nodes. Without <paramref name="hand"/>: DpdkPort.Receive straight
+    /// into DpdkPort.Send (the "ports only" row). With it: raw bursts through <paramref name="chain"/> copies of that
+    /// hand-written port of a C twin (<see cref="HandWrittenNfs"/>), as C's loop.</summary>
+    private static unsafe (double Wall, double Cpu) MeasureBareLoop(string pcap, double seconds, double warmup, HandWrittenNfs.Kind? hand = null, int chain = 1)
     {
+        int id = hand is null ? 1 : 3;
         using var pool = new DpdkPool(DpdkSettings.DefaultMempoolSize, DpdkSettings.DefaultCacheSize);
-        using var src = new DpdkPort(new DpdkPortSpec("src", "$.ports.src") { Device = $"net_pcap_sb1,rx_pcap={pcap},infinite_rx=1" }, 0, 1, pool);
-        using var sink = new DpdkPort(new DpdkPortSpec("sink", "$.ports.sink") { Device = "net_null_sb1" }, 1, 1, pool);
+        using var src = new DpdkPort(new DpdkPortSpec("src", "$.ports.src") { Device = $"net_pcap_sb{id},rx_pcap={pcap},infinite_rx=1" }, 0, 1, pool);
+        using var sink = new DpdkPort(new DpdkPortSpec("sink", "$.ports.sink") { Device = $"net_null_sb{id}" }, 1, 1, pool);
         long packets = 0, cpu0 = 0, cpu1 = 0, counted = 0;
         double wall = 0;
         var thread = new Thread(() =>
@@ -167,10 +184,15 @@ internal static class NativeBench
             while (true)
             {
                 int n;
-                if (RawBursts)
+                if (RawBursts || hand is not null)
                 {
                     n = DpdkNative.RxBurst(src.PortId, 0, (nint*)descs, 32);
-                    if (n > 0) DpdkNative.TxBurst(sink.PortId, 0, (nint*)descs, (ushort)n);
+                    if (n > 0)
+                    {
+                        int kept = hand is { } nf ? HandWrittenNfs.Chain(nf, (nint*)descs, n, chain) : n;
+                        int sent = DpdkNative.TxBurst(sink.PortId, 0, (nint*)descs, (ushort)kept);
+                        if (sent < kept) DpdkNative.MbufFreeBulk((nint*)descs + sent, (uint)(kept - sent));
+                    }
                 }
                 else
                 {
@@ -186,9 +208,11 @@ internal static class NativeBench
                 if (now >= endTicks) { cpu1 = ThreadCpu(); wall = (now - startTicks) / (double)Stopwatch.Frequency; break; }
             }
             counted = packets - counted;
-        }) { Name = "sb-ports-only" };
+        }) { Name = hand is null ? "sb-ports-only" : "sb-hand-written" };
+        if (hand is { } kind) HandWrittenNfs.Init(kind);
         thread.Start();
         thread.Join();
+        if (hand is { } done) HandWrittenNfs.Free(done);
         return (counted / wall / 1e6, counted / ((cpu1 - cpu0) / 1e9) / 1e6);
     }
 
