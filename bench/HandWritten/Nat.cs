@@ -107,20 +107,23 @@ internal static unsafe class Nat
         f.Src = src; f.Dst = dst; f.Proto = r.Proto;
         f.Sport = Rd16(r.P + r.L4); f.Dport = Rd16(r.P + r.L4 + 2);
         int created = 0;
-        OutValue* v;
-        fixed (FlowTable* table = &s_out) v = (OutValue*)FlowTableGet(table, &f, true, &created);
-        if (v == null) return false; // table full
-        if (created != 0)
+        fixed (FlowTable* table = &s_out)
         {
-            if (s_nextSlot == MaxMappings) return false;
-            int slot = s_nextSlot;
-            int port = Allocate(&s_blocks[tcp ? 0 : 1], f.Sport, slot);
-            if (port < 0) return false;
-            s_nextSlot++;
-            s_maps[slot] = new Mapping { Inside = f.Src, Remote = f.Dst, InsidePort = f.Sport, RemotePort = f.Dport, PublicPort = (ushort)port, Proto = f.Proto, InUse = 1 };
-            v->Slot = slot;
+            var v = (OutValue*)FlowTableGet(table, &f, true, &created);
+            if (v == null) return false; // table full
+            if (created != 0)
+            {
+                // No mapping (ports or slots exhausted): the entry goes too, so the flow's next packet tries again.
+                if (s_nextSlot == MaxMappings) { FlowTableUndoCreate(table, v); return false; }
+                int slot = s_nextSlot;
+                int port = Allocate(&s_blocks[tcp ? 0 : 1], f.Sport, slot);
+                if (port < 0) { FlowTableUndoCreate(table, v); return false; }
+                s_nextSlot++;
+                s_maps[slot] = new Mapping { Inside = f.Src, Remote = f.Dst, InsidePort = f.Sport, RemotePort = f.Dport, PublicPort = (ushort)port, Proto = f.Proto, InUse = 1 };
+                v->Slot = slot;
+            }
+            Rewrite(&r, true, PublicAddr, s_maps[v->Slot].PublicPort);
         }
-        Rewrite(&r, true, PublicAddr, s_maps[v->Slot].PublicPort);
         return true;
     }
 

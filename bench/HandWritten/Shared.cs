@@ -177,4 +177,14 @@ internal static unsafe class Shared
             i = (i + 1) & t->Mask;
         }
     }
+
+    /// <summary>Undo the entry <see cref="FlowTableGet"/> has just created: nothing was added after it, so it is the end
+    /// of its probe chain and clearing it leaves every other key reachable.</summary>
+    public static void FlowTableUndoCreate(FlowTable* t, void* value)
+    {
+        nuint i = (nuint)((byte*)value - t->Values) / t->ValueSize;
+        t->Used[i] = 0;
+        new Span<byte>(value, (int)t->ValueSize).Clear();
+        t->Count--;
+    }
 }

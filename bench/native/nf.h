@@ -166,6 +166,16 @@ static inline void *flow_table_get(struct flow_table *t, const struct flow *f, i
 	}
 }
 
+/* Undo the entry flow_table_get has just created (value is what it returned): nothing was added after it, so it is
+ * the end of its probe chain and clearing it leaves every other key reachable. */
+static inline void flow_table_undo_create(struct flow_table *t, void *value)
+{
+	size_t i = (size_t)((uint8_t *)value - t->values) / t->value_size;
+	t->used[i] = 0;
+	memset(value, 0, t->value_size);
+	t->count--;
+}
+
 /* Burst functions (nf_*.c). */
 int maglev_init(void);
 uint16_t maglev_burst(struct rte_mbuf **bufs, uint16_t n);

@@ -102,10 +102,11 @@ static inline int nat_packet(struct rte_mbuf *m)
 	struct out_value *v = flow_table_get(&out, &f, 1, &created);
 	if (v == NULL) return 0; /* table full */
 	if (created) {
-		if (next_slot == MAX_MAPPINGS) return 0;
+		/* No mapping (ports or slots exhausted): the entry goes too, so the flow's next packet tries again. */
+		if (next_slot == MAX_MAPPINGS) { flow_table_undo_create(&out, v); return 0; }
 		int slot = next_slot;
 		int port = allocate(&blocks[tcp ? 0 : 1], f.sport, slot);
-		if (port < 0) return 0;
+		if (port < 0) { flow_table_undo_create(&out, v); return 0; }
 		next_slot++;
 		maps[slot] = (struct mapping){f.src, f.dst, f.sport, f.dport, (uint16_t)port, f.proto, 1};
 		v->slot = slot;

@@ -22,24 +22,14 @@ public sealed unsafe class HandWrittenTwinTests
         NativeTwins.WritePcap(pcap, rounds: 2);
         var twin = name == "ttl" ? new NativeTwins.Twin("ttl", "ttl", "{}", "ttl") : NativeTwins.All(dir.Path).Single(t => t.Name == name);
         var input = RuntimeHarness.ReadPcap(pcap);
-        if (name == "ttl") input.AddRange(EdgeFrames()); // drops, tags and refusals as well
+        if (name == "ttl") input.AddRange(TwinFrames.TtlEdges()); // drops, tags and refusals as well
+        if (name == "nat (snat)") input.AddRange(TwinFrames.NatPortExhaustion());
         RuntimeHarness.WritePcap(pcap, input);
 
         var expected = CSharpOutput(dir.Path, twin.Type, twin.Config);
         var actual = HandWrittenOutput(HandWrittenNfs.Of(twin.CNf)!.Value, input);
         Assert.That(actual, Has.Count.EqualTo(expected.Count));
         Assert.That(actual.Select(Convert.ToHexString), Is.EqualTo(expected.Select(Convert.ToHexString)));
-    }
-
-    private static List<byte[]> EdgeFrames()
-    {
-        var frame = new byte[64];
-        byte[] Udp(byte ttl) => frame.AsSpan(0, FrameBuilder.Ipv4Udp(frame, Ipv4.Address("10.0.0.1"), Ipv4.Address("10.0.0.2"), 1000, 80, [], frameSize: 64, ttl: ttl)).ToArray();
-        static byte[] Tagged(byte[] f, params ushort[] tpids) =>
-            [.. f[..12], .. tpids.SelectMany(t => new byte[] { (byte)(t >> 8), (byte)t, 0, 7 }), .. f[12..]];
-        byte[] arp = Udp(64);
-        arp[12] = 0x08; arp[13] = 0x06;
-        return [Udp(1), Udp(0), Tagged(Udp(9), 0x8100), Tagged(Udp(9), 0x88A8, 0x8100), Tagged(Udp(9), 0x8100, 0x8100, 0x8100), arp, Udp(64)[..30]];
     }
 
     private static List<byte[]> CSharpOutput(string dir, string type, string config)

@@ -3,7 +3,6 @@ using Switchboard.Bench;
 using Switchboard.Host.Ports.Dpdk;
 using Switchboard.Host.Tests.Config;
 using Switchboard.Host.Tests.Runtime;
-using Switchboard.Sdk;
 
 namespace Switchboard.Host.Tests.Dpdk;
 
@@ -68,39 +67,31 @@ public sealed class NativeTwinTests
         Assert.That(Hex(c), Is.EqualTo(Hex(cs)));
     }
 
-    /// <summary>The bench traffic exercises one path; the TTL twins must also agree where packets are dropped or
-    /// tagged: TTL 1 and 0, one and two VLAN tags, three (refused), ARP, and an IPv4 header cut short.</summary>
-    [Test]
-    public void CTtlTwin_AgreesWithTheCSharpNf_OnEdgeFrames()
+    /// <summary>The bench traffic exercises one path; the twins must also agree where packets are dropped, tagged or
+    /// refused (<see cref="TwinFrames"/>).</summary>
+    [TestCase("ttl")]
+    [TestCase("nat (snat)")]
+    public void CTwin_AgreesWithTheCSharpNf_OnEdgeFrames(string name)
     {
         using var dir = new TempDir();
-        var frame = new byte[64];
-        byte[] Udp(byte ttl) => frame.AsSpan(0, FrameBuilder.Ipv4Udp(frame, Ipv4.Address("10.0.0.1"), Ipv4.Address("10.0.0.2"), 1000, 80, [], frameSize: 64, ttl: ttl)).ToArray();
-        static byte[] Tagged(byte[] f, params ushort[] tpids) =>
-            [.. f[..12], .. tpids.SelectMany(t => new byte[] { (byte)(t >> 8), (byte)t, 0, 7 }), .. f[12..]];
-        byte[] arp = Udp(64);
-        arp[12] = 0x08; arp[13] = 0x06;
-        var frames = new List<byte[]>
-        {
-            Udp(64), Udp(1), Udp(0), Tagged(Udp(9), 0x8100), Tagged(Udp(9), 0x88A8, 0x8100), Tagged(Udp(9), 0x8100, 0x8100, 0x8100),
-            arp, Udp(64)[..30], Udp(2),
-        };
+        var twin = name == "ttl" ? new NativeTwins.Twin("ttl", "ttl", "{}", "ttl") : NativeTwins.All(dir.Path).Single(t => t.Name == name);
+        var frames = name == "ttl" ? TwinFrames.TtlEdges() : TwinFrames.NatPortExhaustion();
         string pcap = Path.Combine(dir.Path, "in.pcap");
         RuntimeHarness.WritePcap(pcap, frames);
 
-        var csharp = RuntimeHarness.Load("""
+        var csharp = RuntimeHarness.Load($$"""
             { "cores": 1,
               "ports": { "in": { "type": "pcap-in", "file": "in.pcap" }, "out": { "type": "pcap-out", "file": "cs.pcap" } },
-              "nfs": { "nf": { "type": "ttl" } },
+              "nfs": { "nf": { "type": "{{twin.Type}}", "config": {{twin.Config}} } },
               "chains": [ { "from": "in", "through": ["nf"], "to": "out" } ] }
             """, dir.Path);
         using (RuntimeHarness.RunToCompletion(csharp)) { }
-        RunTwin("ttl", pcap, Path.Combine(dir.Path, "c.pcap"), rules: null);
+        RunTwin(twin.CNf, pcap, Path.Combine(dir.Path, "c.pcap"), rules: null);
 
         var cs = RuntimeHarness.ReadPcap(Path.Combine(dir.Path, "cs.pcap"));
         var c = RuntimeHarness.ReadPcap(Path.Combine(dir.Path, "c.pcap"));
-        // Kept, each decremented: TTL 64, the one- and two-tag frames, TTL 2; the rest dropped.
-        Assert.That(cs.Select(f => f.Length), Is.EqualTo(new[] { 64, 68, 72, 64 }));
+        if (name == "ttl") Assert.That(cs.Select(f => f.Length), Is.EqualTo(new[] { 64, 68, 72, 64 }));
+        else Assert.That(cs, Has.Count.EqualTo(65535 - 1024 + 1), "one frame per public port, the rest refused");
         Assert.That(Hex(c), Is.EqualTo(Hex(cs)));
     }
 
