@@ -16,6 +16,11 @@ namespace Switchboard.Sdk;
 // lambda that captures variables allocates its closure once at build time (never per packet).
 // Behaviour is identical; only speed differs, so start with a delegate and turn it into a struct
 // when profiling says the function is hot.
+//
+// On a hot path, an operator that reads back a field the previous operator just wrote (a filter on the TTL a
+// transform decremented) reloads it from the packet: the JIT does not forward stored values as C or Rust
+// compilers do. One filter that modifies the packet and decides from the value it has in hand avoids that
+// (Plugins/Ttl; worth a few per cent on chains of TTL NFs).
 
 /// <summary>Modify a packet in place (headers, payload, metadata).</summary>
 public interface ITransform { void Transform(Packet packet); }
