@@ -6,7 +6,7 @@ namespace Switchboard.Plugins.Ttl;
 /// Thesis listing 1: decrement the IPv4 TTL and drop packets whose TTL reaches zero. Listing 1 writes this as a
 /// transform followed by a filter that reads the TTL back; here both are one filter, which decides from the TTL it
 /// has in hand. After the transform's store the JIT cannot reuse the value (it reloads the header's offset, the
-/// data pointer and the byte), where Rust's compiler (or C's) forwards it: one filter was 0.03-0.05 of C faster on
+/// data pointer and the byte), where Rust's compiler (or C's) forwards it: one filter was 0.02-0.06 of C faster on
 /// chains of 2-8 TTL NFs (bench/README.md). The README's example keeps listing 1's two operators.
 /// </summary>
 [NetworkFunction("ttl", Description = "Decrement IPv4 TTL (checksum updated incrementally), drop at zero")]
