@@ -41,6 +41,10 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
     private int _queuesDone;
     private bool _started, _disposed;
 
+    /// <summary>net_af_packet's interface (its <c>iface=</c>): the driver reports its link up whatever the interface's
+    /// state, so <see cref="Link"/> asks the kernel first.</summary>
+    private readonly string? _kernelInterface;
+
     /// <summary>Per queue: its polling thread has joined the EAL (each queue is used by one thread).</summary>
     private readonly bool[] _entered;
 
@@ -63,6 +67,7 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
         {
             Info = ReadInfo(_portId);
             _stampEach = !DriversThatResetMbufs.Contains(Info.Driver);
+            _kernelInterface = Info.Driver == "net_af_packet" ? DeviceArgument(spec.Device, "iface") : null;
             WirePorts.MapEthdev(_portId, _portIndex);
             Configure(spec);
         }
@@ -91,6 +96,10 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
 
     /// <summary>A pcap replayed once (net_pcap with rx_pcap and without infinite_rx=1) ends; other devices never do.</summary>
     public bool Exhausted => _finite && Volatile.Read(ref _queuesDone) == Queues;
+
+    /// <summary>The value of <paramref name="key"/> in a device string's arguments (<c>net_x0,key=value,...</c>), or null.</summary>
+    internal static string? DeviceArgument(string device, string key) =>
+        device.Split(',').Skip(1).Select(a => a.Trim()).FirstOrDefault(a => a.StartsWith(key + "=", StringComparison.Ordinal))?[(key.Length + 1)..];
 
     public static bool IsFiniteSource(string device)
     {
@@ -325,6 +334,7 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
 
     public LinkState Link()
     {
+        if (_kernelInterface is { } iface && !KernelLinkUp(iface)) return new LinkState(false, 0, false);
         DpdkNative.LinkStatus l;
         return DpdkNative.PortLink(_portId, &l) == 0 ? new LinkState(l.Up != 0, (int)l.SpeedMbps, l.FullDuplex != 0) : new LinkState(false, 0, false);
     }
@@ -334,6 +344,20 @@ internal sealed unsafe class DpdkPort : IPort, IPortStatus
         DpdkNative.DeviceStats s;
         if (DpdkNative.PortStats(_portId, &s) != 0) return new DeviceStatistics(0, 0, 0, 0, 0, 0, 0, 0);
         return new DeviceStatistics(s.InPackets, s.OutPackets, s.InBytes, s.OutBytes, s.InMissed, s.InErrors, s.OutErrors, s.RxNoMbuf);
+    }
+
+    /// <summary>The kernel's operational state of an interface: up, or "unknown" (drivers that do not report one, as
+    /// tun/tap); down, no carrier (a veth whose peer is down) or gone count as down.</summary>
+    private static bool KernelLinkUp(string iface)
+    {
+        if (iface.Length == 0 || iface.Contains('/')) return false; // not an interface name: no path outside /sys/class/net
+        try
+        {
+            string state = File.ReadAllText($"/sys/class/net/{iface}/operstate").Trim();
+            return state is "up" or "unknown";
+        }
+        catch (IOException) { return false; }
+        catch (UnauthorizedAccessException) { return false; }
     }
 
     public readonly record struct LinkState(bool Up, int SpeedMbps, bool FullDuplex);

@@ -26,6 +26,36 @@ public sealed class DpdkKernelDeviceTests
         CarryAcross(dir, $"net_af_packet30,iface={veth.First}", $"net_af_packet31,iface={veth.Second}", senderFirst: true);
     }
 
+    /// <summary>net_af_packet itself reports its link up always; the port asks the kernel, so a down interface (or a veth
+    /// whose peer is down) shows as down, in the status and to the start's link wait.</summary>
+    [Test]
+    public void AfPacketLink_FollowsTheKernelInterface()
+    {
+        using var veth = VethPair.Create("l");
+        using var pool = new DpdkPool(1023, 0);
+        using var port = new DpdkPort(new DpdkPortSpec("k", "$.ports.k") { Device = $"net_af_packet33,iface={veth.First}" }, 0, 1, pool);
+        Assert.That(WaitForLink(port, up: true), Is.True, "both ends up");
+        VethPair.Ip($"link set {veth.Second} down");
+        Assert.That(WaitForLink(port, up: false), Is.True, "the peer down: no carrier");
+        Assert.That(port.Status(), Does.Contain("link down"));
+        VethPair.Ip($"link set {veth.Second} up");
+        Assert.That(WaitForLink(port, up: true), Is.True, "the peer up again");
+        VethPair.Ip($"link set {veth.First} down");
+        Assert.That(WaitForLink(port, up: false), Is.True, "its own interface down");
+    }
+
+    /// <summary>Wait (at most 10 s: the kernel changes carrier asynchronously) until the port's link is <paramref name="up"/>.</summary>
+    private static bool WaitForLink(DpdkPort port, bool up)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (port.Link().Up != up)
+        {
+            if (DateTime.UtcNow > deadline) return false;
+            Thread.Sleep(20);
+        }
+        return true;
+    }
+
     [Test]
     public void Tap_ReadBackThroughAfPacketOnItsInterface_CarriesEveryFrame()
     {
