@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Switchboard.Json;
 
 namespace Switchboard.Host.Config;
 
@@ -60,47 +61,13 @@ internal static class InvariantParser
 
     /// <summary>A pipeline's "stages": at least two, in order, each an NF name or a non-empty list of alternative NF names
     /// (redundant instances); no NF in two stages.</summary>
-    private static IReadOnlyList<IReadOnlyList<string>> Stages(ObjectView inv, HashSet<string> nfNames, Diagnostics diag)
-    {
-        var items = inv.Array("stages", required: true);
-        if (items is null) return [];
-        if (items.Count < 2)
-            diag.Error(inv.ChildPath("stages"), $"a pipeline names at least two stages in the order packets pass them, got {items.Count}; for one NF use kind '{Traversal}'");
-        var stages = new List<IReadOnlyList<string>>();
-        var stageOf = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int i = 0; i < items.Count; i++)
+    private static IReadOnlyList<IReadOnlyList<string>> Stages(ObjectView inv, HashSet<string> nfNames, Diagnostics diag) =>
+        PipelineStages.Parse(inv, diag, (nf, path) =>
         {
-            var (element, stagePath) = items[i];
-            var alternatives = new List<(JsonElement Value, string Path)>();
-            if (element.ValueKind == JsonValueKind.Array)
-            {
-                int j = 0;
-                foreach (var alt in element.EnumerateArray()) alternatives.Add((alt, JsonPath.Index(stagePath, j++)));
-                if (j == 0) diag.Error(stagePath, "an empty stage: name the NF (or the alternative NFs) packets must pass here");
-            }
-            else alternatives.Add((element, stagePath));
-            var stage = new List<string>();
-            foreach (var (value, nfPath) in alternatives)
-            {
-                if (value.ValueKind != JsonValueKind.String)
-                {
-                    diag.Error(nfPath, $"expected an NF name or a list of alternative NF names, got {ObjectView.Describe(value)}");
-                    continue;
-                }
-                var nf = value.GetString()!;
-                if (!nfNames.Contains(nf)) diag.Error(nfPath, $"unknown NF '{nf}'{NearestName.Hint(nf, nfNames)}; defined NFs: {ConfigNames.List(nfNames)}");
-                else if (stageOf.TryGetValue(nf, out var earlier))
-                    diag.Error(nfPath, earlier == i ? $"'{nf}' is named twice in this stage" : $"'{nf}' is already in stage {earlier + 1}; an NF belongs to one stage");
-                else
-                {
-                    stageOf[nf] = i;
-                    stage.Add(nf);
-                }
-            }
-            stages.Add(stage);
-        }
-        return stages;
-    }
+            if (nfNames.Contains(nf)) return true;
+            diag.Error(path, $"unknown NF '{nf}'{NearestName.Hint(nf, nfNames)}; defined NFs: {ConfigNames.List(nfNames)}");
+            return false;
+        }, Traversal);
 
     private static string? Endpoint(ObjectView inv, string key, PortTable ports, HashSet<string> nfNames, Diagnostics diag)
     {

@@ -30,7 +30,13 @@ internal static class InvariantParser
             {
                 if (inv.TryGet("through", out _))
                     diag.Error(inv.ChildPath("through"), "a pipeline lists its NFs, in order, in \"stages\" (\"through\" is for kind 'traversal')");
-                stages = PipelineStages.Parse(inv, names, diag);
+                stages = Switchboard.Json.PipelineStages.Parse(inv, diag, (nf, path) =>
+                {
+                    if (!names.CheckNode(nf, path)) return false;
+                    if (names.KindOf(nf) == "NF") return true;
+                    diag.Error(path, $"'{nf}' is a {names.KindOf(nf)}; pipeline stages name NFs");
+                    return false;
+                }, InvariantKinds.Traversal);
                 through.AddRange(stages.SelectMany(s => s));
             }
             else if (kind is not null && inv.TryGet("stages", out _))

@@ -93,7 +93,7 @@ public class DeploymentErrorTests
             ("$.invariants[0].stages", "a pipeline names at least two stages in the order packets pass them, got 1; for one NF use kind 'traversal'"),
             ("$.invariants[1].stages[0]", "unknown NF 'tl' (did you mean 'ttl'?); defined NFs: ttl, mon"),
             ("$.invariants[1].stages[1]", "an empty stage: name the NF (or the alternative NFs) packets must pass here"),
-            ("$.invariants[1].stages[2][1]", "expected an NF name or a list of alternative NF names, got the number 3"),
+            ("$.invariants[1].stages[2][1]", "expected an NF name, got the number 3"),
             ("$.invariants[1].stages[3]", "'mon' is already in stage 3; an NF belongs to one stage"),
             ("$.invariants[2].stages[0][1]", "'ttl' is named twice in this stage"),
             ("$.invariants[3].stages", "required key is missing"),

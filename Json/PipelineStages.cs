@@ -1,21 +1,21 @@
 using System.Text.Json;
-using Switchboard.PolicyCheck.Network.Json;
 
-namespace Switchboard.PolicyCheck.Network;
+namespace Switchboard.Json;
 
 /// <summary>
-/// Validates a pipeline invariant's <c>"stages"</c>: at least two, in order, each an NF name or a non-empty list of
-/// alternative NF names (redundant instances: passing any one passes the stage); no NF in two stages.
+/// A pipeline invariant's <c>"stages"</c>, for plugins.json and for network files alike: at least two, in order, each
+/// an NF name or a non-empty list of alternative NF names (redundant instances: passing any one passes the stage);
+/// no NF in two stages. What an NF name is, each caller says (<c>checkNf</c> reports its own error and returns false).
 /// </summary>
-internal static class PipelineStages
+public static class PipelineStages
 {
-    public static IReadOnlyList<IReadOnlyList<string>> Parse(ObjectView inv, NameTable names, Diagnostics diag)
+    public static IReadOnlyList<IReadOnlyList<string>> Parse(ObjectView inv, IJsonDiagnostics diag, Func<string, string, bool> checkNf,
+        string traversalKind = "traversal")
     {
         var items = inv.Array("stages", required: true);
         if (items is null) return [];
-        var path = inv.ChildPath("stages");
         if (items.Count < 2)
-            diag.Error(path, $"a pipeline names at least two stages in the order packets pass them, got {items.Count}; for one NF use kind '{InvariantKinds.Traversal}'");
+            diag.Error(inv.ChildPath("stages"), $"a pipeline names at least two stages in the order packets pass them, got {items.Count}; for one NF use kind '{traversalKind}'");
         var stages = new List<IReadOnlyList<string>>();
         var stageOf = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < items.Count; i++)
@@ -44,9 +44,8 @@ internal static class PipelineStages
             var stage = new List<string>();
             foreach (var (nf, nfPath) in alternatives)
             {
-                if (!names.CheckNode(nf, nfPath)) continue;
-                if (names.KindOf(nf) != "NF") diag.Error(nfPath, $"'{nf}' is a {names.KindOf(nf)}; pipeline stages name NFs");
-                else if (stageOf.TryGetValue(nf, out var earlier))
+                if (!checkNf(nf, nfPath)) continue;
+                if (stageOf.TryGetValue(nf, out var earlier))
                     diag.Error(nfPath, earlier == i ? $"'{nf}' is named twice in this stage" : $"'{nf}' is already in stage {earlier + 1}; an NF belongs to one stage");
                 else
                 {
