@@ -66,7 +66,7 @@ internal static class VerifyCommand
         {
             Directory.CreateDirectory(dir);
             foreach (var (inv, res, _) in results)
-                if (res?.Trace is { } trace) File.WriteAllText(Path.Combine(dir, inv.Name + ".dot"), trace.ToDot());
+                if (res is { Trace: { } trace, SymmetricTo: null }) File.WriteAllText(Path.Combine(dir, inv.Name + ".dot"), trace.ToDot()); // a symmetric one's is its representative's file
         }
         return allGood ? 0 : 1;
     }
@@ -179,6 +179,7 @@ internal static class VerifyCommand
                 reason = r.Unsupported ?? (r.Result?.Verdict == Verdict.Unknown ? r.Result.Solver.Reason.ToString() : null),
                 trace = r.Result?.Trace is { } t ? new
                 {
+                    of = r.Result.SymmetricTo ?? r.Invariant.Name, // a symmetric invariant carries its representative's trace
                     failed = t.FailedNodes,
                     events = t.Events.Select(e => new { time = e.Time, kind = e.Kind.ToString().ToLowerInvariant(), from = e.From, to = e.To, packet = e.Packet?.ToString(), detail = e.Detail }),
                 } : null,

@@ -16,7 +16,8 @@ public sealed record InvariantResult(InvariantSpec Invariant, Verdict Verdict, C
     public IReadOnlyList<string> Slice { get; init; } = [];
 
     /// <summary>When symmetry was used: the invariant whose slice is isomorphic to this one's and was verified in its
-    /// place (the verdict is that invariant's; the trace is renamed to this one's nodes where possible).</summary>
+    /// place. The verdict and the trace are that invariant's: the trace names its hosts, which this invariant's
+    /// counterexample has in the same places (it is the same up to that renaming).</summary>
     public string? SymmetricTo { get; init; }
 
     /// <summary>How the slice was chosen (null when the caller gave none).</summary>
@@ -40,6 +41,8 @@ public sealed record InvariantResult(InvariantSpec Invariant, Verdict Verdict, C
         head += SymmetricTo is null ? ")" : $", symmetric to {SymmetricTo})";
         if (Error is not null) head += " — " + Error;
         else if (Verdict == Verdict.Unknown) head += $" — {Solver.Reason}{(Solver.Detail.Length > 0 ? ": " + Solver.Detail : "")}";
-        return Trace is null ? head : head + Environment.NewLine + Trace;
+        if (Trace is null) return head;
+        // A symmetric invariant's trace is its representative's: say so, or the reader takes its hosts for this one's.
+        return head + Environment.NewLine + (SymmetricTo is null ? "" : $"  the counterexample of {SymmetricTo} (this one's is the same with its own hosts in their places):" + Environment.NewLine) + Trace;
     }
 }

@@ -41,6 +41,7 @@ public class VerifyCommandTests
             Assert.That(first.GetProperty("status").GetString(), Is.EqualTo("violated"));
             Assert.That(first.GetProperty("meetsExpectation").GetBoolean(), Is.False);
             Assert.That(first.GetProperty("trace").GetProperty("failed")[0].GetString(), Is.EqualTo("fw1"));
+            Assert.That(first.GetProperty("trace").GetProperty("of").GetString(), Is.EqualTo("guest-db"), "whose counterexample (a symmetric one's is its representative's)");
         }
         finally { File.Delete(path); }
     }

@@ -44,6 +44,12 @@ public class SliceSymmetryTests
         Assert.That(verifier.Stats.Queries, Is.LessThan(results.Count));
         foreach (var r in results.Where(r => r.SymmetricTo is not null))
             Assert.That(results.Single(x => x.Invariant.Name == r.SymmetricTo).Verdict, Is.EqualTo(r.Verdict));
+
+        // A symmetric invariant carries its representative's trace (its hosts): the report says whose it is.
+        var violated = results.First(r => r is { Verdict: Verdict.Violated, SymmetricTo: null });
+        Assert.That(violated.ToString(), Does.Not.Contain("the counterexample of"));
+        var symmetric = violated with { SymmetricTo = "iso:rep" };
+        Assert.That(symmetric.ToString(), Does.Contain("symmetric to iso:rep)" + Environment.NewLine + "  the counterexample of iso:rep (this one's is the same with its own hosts in their places):"));
     }
 
     [Test]
