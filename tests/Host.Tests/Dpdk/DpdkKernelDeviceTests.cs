@@ -4,6 +4,7 @@ using Switchboard.Host.Ports.Dpdk;
 using Switchboard.Host.Runtime;
 using Switchboard.Host.Tests.Config;
 using Switchboard.Host.Tests.Runtime;
+using Switchboard.Host.Tests.Runtime.HotSwap;
 using Switchboard.Sdk;
 
 namespace Switchboard.Host.Tests.Dpdk;
@@ -34,26 +35,15 @@ public sealed class DpdkKernelDeviceTests
         using var veth = VethPair.Create("l");
         using var pool = new DpdkPool(1023, 0);
         using var port = new DpdkPort(new DpdkPortSpec("k", "$.ports.k") { Device = $"net_af_packet33,iface={veth.First}" }, 0, 1, pool);
-        Assert.That(WaitForLink(port, up: true), Is.True, "both ends up");
+        // The kernel changes carrier asynchronously: each state is waited for (SeqRig.WaitFor fails the test after 10 s).
+        SeqRig.WaitFor(() => port.Link().Up, "the link up with both ends up", 10);
         VethPair.Ip($"link set {veth.Second} down");
-        Assert.That(WaitForLink(port, up: false), Is.True, "the peer down: no carrier");
+        SeqRig.WaitFor(() => !port.Link().Up, "the link down with the peer down (no carrier)", 10);
         Assert.That(port.Status(), Does.Contain("link down"));
         VethPair.Ip($"link set {veth.Second} up");
-        Assert.That(WaitForLink(port, up: true), Is.True, "the peer up again");
+        SeqRig.WaitFor(() => port.Link().Up, "the link up with the peer up again", 10);
         VethPair.Ip($"link set {veth.First} down");
-        Assert.That(WaitForLink(port, up: false), Is.True, "its own interface down");
-    }
-
-    /// <summary>Wait (at most 10 s: the kernel changes carrier asynchronously) until the port's link is <paramref name="up"/>.</summary>
-    private static bool WaitForLink(DpdkPort port, bool up)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (port.Link().Up != up)
-        {
-            if (DateTime.UtcNow > deadline) return false;
-            Thread.Sleep(20);
-        }
-        return true;
+        SeqRig.WaitFor(() => !port.Link().Up, "the link down with its own interface down", 10);
     }
 
     [Test]

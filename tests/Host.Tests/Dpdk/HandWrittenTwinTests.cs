@@ -20,28 +20,16 @@ public sealed unsafe class HandWrittenTwinTests
         using var dir = new TempDir();
         string pcap = Path.Combine(dir.Path, "in.pcap");
         NativeTwins.WritePcap(pcap, rounds: 2);
-        var twin = name == "ttl" ? new NativeTwins.Twin("ttl", "ttl", "{}", "ttl") : NativeTwins.All(dir.Path).Single(t => t.Name == name);
+        var twin = NativeTwinTests.Named(name, dir.Path);
         var input = RuntimeHarness.ReadPcap(pcap);
         if (name == "ttl") input.AddRange(TwinFrames.TtlEdges()); // drops, tags and refusals as well
         if (name == "nat (snat)") input.AddRange(TwinFrames.NatPortExhaustion());
         RuntimeHarness.WritePcap(pcap, input);
 
-        var expected = CSharpOutput(dir.Path, twin.Type, twin.Config);
+        var expected = NativeTwinTests.CSharpOutput(dir.Path, twin);
         var actual = HandWrittenOutput(HandWrittenNfs.Of(twin.CNf)!.Value, input);
         Assert.That(actual, Has.Count.EqualTo(expected.Count));
         Assert.That(actual.Select(Convert.ToHexString), Is.EqualTo(expected.Select(Convert.ToHexString)));
-    }
-
-    private static List<byte[]> CSharpOutput(string dir, string type, string config)
-    {
-        var d = RuntimeHarness.Load($$"""
-            { "cores": 1,
-              "ports": { "in": { "type": "pcap-in", "file": "in.pcap" }, "out": { "type": "pcap-out", "file": "cs.pcap" } },
-              "nfs": { "nf": { "type": "{{type}}", "config": {{config}} } },
-              "chains": [ { "from": "in", "through": ["nf"], "to": "out" } ] }
-            """, dir);
-        using (RuntimeHarness.RunToCompletion(d)) { }
-        return RuntimeHarness.ReadPcap(Path.Combine(dir, "cs.pcap"));
     }
 
     /// <summary>Run the port over the frames in mbufs, in bursts of 32 as the bench does; what it drops it frees.</summary>

@@ -45,20 +45,12 @@ public sealed class NativeTwinTests
         using var dir = new TempDir();
         string pcap = Path.Combine(dir.Path, "in.pcap");
         NativeTwins.WritePcap(pcap, rounds: 3);
-        var twin = name == "ttl" ? new NativeTwins.Twin("ttl", "ttl", "{}", "ttl") : NativeTwins.All(dir.Path).Single(t => t.Name == name);
+        var twin = Named(name, dir.Path);
 
-        var csharp = RuntimeHarness.Load($$"""
-            { "cores": 1,
-              "ports": { "in": { "type": "pcap-in", "file": "in.pcap" }, "out": { "type": "pcap-out", "file": "cs.pcap" } },
-              "nfs": { "nf": { "type": "{{twin.Type}}", "config": {{twin.Config}} } },
-              "chains": [ { "from": "in", "through": ["nf"], "to": "out" } ] }
-            """, dir.Path);
-        using (RuntimeHarness.RunToCompletion(csharp)) { }
-
+        var cs = CSharpOutput(dir.Path, twin);
         RunTwin(twin.CNf, pcap, Path.Combine(dir.Path, "c.pcap"), twin.RulesFile);
 
         var input = RuntimeHarness.ReadPcap(pcap);
-        var cs = RuntimeHarness.ReadPcap(Path.Combine(dir.Path, "cs.pcap"));
         var c = RuntimeHarness.ReadPcap(Path.Combine(dir.Path, "c.pcap"));
         Assert.That(cs, Has.Count.EqualTo(input.Count), "the bench traffic passes every NF");
         Assert.That(c, Has.Count.EqualTo(cs.Count));
@@ -74,25 +66,35 @@ public sealed class NativeTwinTests
     public void CTwin_AgreesWithTheCSharpNf_OnEdgeFrames(string name)
     {
         using var dir = new TempDir();
-        var twin = name == "ttl" ? new NativeTwins.Twin("ttl", "ttl", "{}", "ttl") : NativeTwins.All(dir.Path).Single(t => t.Name == name);
+        var twin = Named(name, dir.Path);
         var frames = name == "ttl" ? TwinFrames.TtlEdges() : TwinFrames.NatPortExhaustion();
         string pcap = Path.Combine(dir.Path, "in.pcap");
         RuntimeHarness.WritePcap(pcap, frames);
 
-        var csharp = RuntimeHarness.Load($$"""
-            { "cores": 1,
-              "ports": { "in": { "type": "pcap-in", "file": "in.pcap" }, "out": { "type": "pcap-out", "file": "cs.pcap" } },
-              "nfs": { "nf": { "type": "{{twin.Type}}", "config": {{twin.Config}} } },
-              "chains": [ { "from": "in", "through": ["nf"], "to": "out" } ] }
-            """, dir.Path);
-        using (RuntimeHarness.RunToCompletion(csharp)) { }
+        var cs = CSharpOutput(dir.Path, twin);
         RunTwin(twin.CNf, pcap, Path.Combine(dir.Path, "c.pcap"), rules: null);
 
-        var cs = RuntimeHarness.ReadPcap(Path.Combine(dir.Path, "cs.pcap"));
         var c = RuntimeHarness.ReadPcap(Path.Combine(dir.Path, "c.pcap"));
         if (name == "ttl") Assert.That(cs.Select(f => f.Length), Is.EqualTo(new[] { 64, 68, 72, 64 }));
         else Assert.That(cs, Has.Count.EqualTo(65535 - 1024 + 1), "one frame per public port, the rest refused");
         Assert.That(Hex(c), Is.EqualTo(Hex(cs)));
+    }
+
+    /// <summary>The twin called <paramref name="name"/> (as in the bench's rows); rule files go into <paramref name="dir"/>.</summary>
+    internal static NativeTwins.Twin Named(string name, string dir) =>
+        name == "ttl" ? new NativeTwins.Twin("ttl", "ttl", "{}", "ttl") : NativeTwins.All(dir).Single(t => t.Name == name);
+
+    /// <summary>What the C# NF writes for <paramref name="dir"/>/in.pcap (pcap-in → NF → pcap-out, one core).</summary>
+    internal static List<byte[]> CSharpOutput(string dir, NativeTwins.Twin twin)
+    {
+        var d = RuntimeHarness.Load($$"""
+            { "cores": 1,
+              "ports": { "in": { "type": "pcap-in", "file": "in.pcap" }, "out": { "type": "pcap-out", "file": "cs.pcap" } },
+              "nfs": { "nf": { "type": "{{twin.Type}}", "config": {{twin.Config}} } },
+              "chains": [ { "from": "in", "through": ["nf"], "to": "out" } ] }
+            """, dir);
+        using (RuntimeHarness.RunToCompletion(d)) { }
+        return RuntimeHarness.ReadPcap(Path.Combine(dir, "cs.pcap"));
     }
 
     private static void RunTwin(string nf, string pcap, string output, string? rules)
